@@ -1,0 +1,166 @@
+"""The grid centre (网格中心): registers, dispatches, chases, checks, closes and evaluates.
+
+Intake seats (受理员) register each report (立案) or merge it into the open case about the same
+problem; dispatch seats (派遣员) send work orders by the mandate map and send declined orders
+to the next plausible owner; deadlines are tracked; a case is closed only after an inspector's
+on-site check (核查), and then rated and the reporters called back (回访). Its capacity is its
+seats (C town: 15 intake + 5 dispatch; N town: 2 staff for everything).
+
+Example:
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.05, rng=1)
+    >>> model.centre.intake.size, model.centre.dispatching.size
+    (1, 1)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+
+from agents.workforce import Workforce
+from institutions.schema import PROPERTY_MANAGER
+
+if TYPE_CHECKING:
+    from agents.organisation import WorkOrderHandler
+    from coordination.incidents import Incident
+    from coordination.model import JointEnforcementModel
+    from coordination.workflow import Case
+
+RATINGS = ("好", "良", "差")
+
+
+class GridCenter(mesa.Agent):
+    """The town's grid centre with its intake and dispatch seats."""
+
+    model: JointEnforcementModel
+    log_name = "centre"
+
+    def __init__(self, model: JointEnforcementModel) -> None:
+        super().__init__(model)
+        spec = model.config.centre
+        self.spec = spec
+        self.intake = Workforce(spec.intake_seats, spec.shift)
+        self.dispatching = Workforce(spec.dispatch_seats, spec.shift)
+        self.waiting_intake: list[Case] = []
+        self.waiting_dispatch: list[Case] = []
+
+    # -- 信息收集 → 案卷建立 -------------------------------------------------------------------
+    def receive(self, case: Case) -> None:
+        """A report arrives; an intake seat takes it when free."""
+        self._queue(self.intake, self.spec.intake_minutes, case, self.register, self.waiting_intake)
+
+    def _queue(self, seats: Workforce, minutes: Any, case: Case, then: Any,
+               waiting: list[Case]) -> None:
+        if seats.size == 0:
+            waiting.append(case)
+            return
+        hours = float(minutes.sample(self.model.org_rng)) / 60.0
+        case.schedule(seats.finish_time(self.model.time, hours), then, case)
+
+    def register(self, case: Case) -> None:
+        """立案, or merge a duplicate, or reject a report of a problem already solved."""
+        workflow, incident = self.model.workflow, case.incident
+        if incident.case is not None:
+            workflow.merge(case, incident.case, self)
+        elif incident.solved and not case.on_spot:
+            workflow.reject(case, self, "problem already solved")
+        else:
+            workflow.register(case, self)
+            if case.on_spot:
+                inspector = case.reporter
+                workflow.accept(case, inspector, "full", "简易问题快速处置 (on the spot)")
+                workflow.handled(case, inspector, "full fix", "on the spot")
+                workflow.feedback(case, inspector)
+                self.request_check(case)
+            else:
+                self._queue(self.dispatching, self.spec.dispatch_minutes, case, self.dispatch,
+                            self.waiting_dispatch)
+
+    # -- 任务派遣 ------------------------------------------------------------------------------
+    def candidates(self, incident: Incident) -> list[WorkOrderHandler]:
+        """Plausible owners by the mandate map; the catch-all department where there are none."""
+        model = self.model
+        out: list[WorkOrderHandler] = []
+        for owner in incident.kind.owners:
+            if owner == PROPERTY_MANAGER:
+                if incident.compound is not None:
+                    out.append(model.property_managers[model.compound_manager[incident.compound]])
+            else:
+                out.append(model.departments[owner])
+        if not out and self.spec.catch_all is not None:
+            out.append(model.departments[self.spec.catch_all])
+        return out
+
+    def blame(self, case: Case, handler: WorkOrderHandler) -> float:
+        """How clearly the order is the handler's own: 1 for a sole owner, 1/n for n plausible."""
+        owners = self.candidates(case.incident)
+        return 1.0 / len(owners) if handler in owners else 0.5
+
+    def decline_reason(self, case: Case, handler: WorkOrderHandler) -> str:
+        others = [h.key for h in self.candidates(case.incident) if h is not handler]
+        return f"not ours: for {', '.join(others)}" if others else "not ours: outside our remit"
+
+    def dispatch(self, case: Case) -> None:
+        """Send the order to the next plausible owner not yet tried in this round."""
+        workflow = self.model.workflow
+        owners = self.candidates(case.incident)
+        if not owners:
+            workflow.stuck(case, self, "no owner in the mandate map")
+            return
+        untried = [h for h in owners if h.key not in case.tried]
+        if not untried:
+            case.rounds += 1
+            if case.rounds >= self.spec.max_dispatch_rounds:
+                workflow.stuck(case, self, f"declined by all of {[h.key for h in owners]}")
+                return
+            case.tried.clear()
+            untried = owners
+        handler = untried[0]
+        reason = "mandate: sole owner" if len(owners) == 1 else f"mandate: one of {len(owners)}"
+        workflow.dispatch(case, self, handler, reason)
+        handler.receive_order(case)
+
+    def on_declined(self, case: Case) -> None:
+        """Re-dispatch a declined order: at once to the next owner, after a wait to start over."""
+        owners = self.candidates(case.incident)
+        if any(h.key not in case.tried for h in owners):
+            self._queue(self.dispatching, self.spec.dispatch_minutes, case, self.dispatch,
+                        self.waiting_dispatch)
+        else:
+            wait = float(self.spec.redispatch_hours.sample(self.model.org_rng))
+            case.schedule(self.model.time + wait, self.dispatch, case)
+
+    # -- 核查结案 → 综合评价 -------------------------------------------------------------------
+    def request_check(self, case: Case) -> None:
+        """Send an inspector of the case's grid to check on site."""
+        delay = float(self.spec.verify_hours.sample(self.model.org_rng))
+        case.schedule(self.model.time + delay, self._send_checker, case)
+
+    def _send_checker(self, case: Case) -> None:
+        checker = self.model.random_inspector(case.incident.grid)
+        if checker is not None:  # with nobody to check on site, the case cannot be closed
+            checker.check(case)
+
+    def after_check(self, case: Case) -> None:
+        """Closed: evaluate after the call-back delay. Sent back: the handler must redo it."""
+        if case.state == "closed":
+            if not case.incident.solved:
+                case.incident.watch_again()
+            delay = float(self.spec.callback_hours.sample(self.model.org_rng))
+            case.schedule(self.model.time + delay, self.evaluate, case)
+        else:
+            case.handler.receive_rework(case)
+
+    def evaluate(self, case: Case) -> None:
+        """综合评价: a subjective rating on the outcome, and call-backs (回访) to the reporters."""
+        state = case.incident.state.value
+        level = {"fixed": 0, "partial": 1, "unsolved": 2}[state]
+        if self.model.org_rng.random() < self.spec.rating_noise:
+            level = min(2, max(0, level + (1 if self.model.org_rng.random() < 0.5 else -1)))
+        callers = [c.reporter for c in (case, *case.duplicates) if c.source != "patrol"
+                   and c.source != "patrol_fixed"]
+        satisfied = sum(bool(r.hear_outcome(case.incident)) for r in dict.fromkeys(callers))
+        reason = f"outcome {state}; {satisfied}/{len(set(callers))} callers satisfied"
+        self.model.workflow.evaluate(case, self, RATINGS[level], reason)

@@ -1,0 +1,121 @@
+"""Grid inspectors (网格巡查员, 联勤, 小联勤, 信息员): patrol, find, fix the simple, report the rest.
+
+Detection depends on the team's competence in the incident's domain (D street: weak in food
+and drug safety, paper 一.(一).5.(1)); simple problems are fixed on the spot (简易问题快速处置,
+一.(一).3.(2)); some fixes need a qualification (登高证, 一.(一).5.(3)) that an inspector may lack,
+and then the inspector reports it, or acts without one at the risk of an accident.
+
+Example:
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.02, rng=1)
+    >>> team = model.inspector_teams[0]
+    >>> team.spec.id, team.size > 0
+    ('lian_qin', True)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.workforce import advance_on_duty
+
+if TYPE_CHECKING:
+    from coordination.incidents import Incident
+    from coordination.model import JointEnforcementModel
+    from coordination.workflow import Case
+    from institutions.schema import InspectorTeam
+
+
+class GridInspector(mesa.Agent):
+    """One patrolling member of an inspector team, assigned to one grid."""
+
+    model: JointEnforcementModel
+
+    def __init__(self, model: JointEnforcementModel, team: InspectorTeamAgents, grid: str) -> None:
+        super().__init__(model)
+        self.team = team
+        self.grid = grid
+        self.qualifications = set(team.spec.qualifications)
+        self.found = 0
+        self.fixed_on_spot = 0
+        self.checks = 0
+
+    @property
+    def log_name(self) -> str:
+        return f"inspector:{self.team.spec.id}:{self.unique_id}"
+
+    def discover(self, incident: Incident) -> None:
+        """Found on patrol: fix it on the spot if simple and allowed, otherwise report it."""
+        self.found += 1
+        kind, spec, rng = incident.kind, self.team.spec, self.model.org_rng
+        if kind.simple and spec.on_spot_fix:
+            licensed = kind.qualification is None or kind.qualification in self.qualifications
+            if licensed or rng.random() < spec.unlicensed_action:
+                if not licensed and rng.random() < spec.unlicensed_accident:
+                    self.model.record_injury(incident, self, reason="accident: no licence")
+                incident.fix()
+                self.fixed_on_spot += 1
+                self.model.centre.receive(
+                    self.model.workflow.collect(incident, self, "patrol_fixed"))
+                return
+        self.model.centre.receive(self.model.workflow.collect(incident, self, "patrol"))
+
+    def check(self, case: Case) -> None:
+        """核查: look on site whether the reported work was really done.
+
+        A full fix always passes; a superficial fix or nothing at all is caught with the
+        probabilities that the assessment in force gives an on-site check.
+        """
+        self.checks += 1
+        centre = self.model.config.centre
+        state = case.incident.state.value
+        if state == "fixed":
+            passed, reason = True, "fixed"
+        elif state == "partial":
+            passed = self.model.org_rng.random() >= centre.detect_superficial
+            reason = "superficial fix passed as handled" if passed else "only a superficial fix"
+        else:
+            passed = self.model.org_rng.random() >= centre.detect_paper
+            reason = "closed on paper" if passed else "nothing was done"
+        self.model.workflow.verify(case, self, passed, reason)
+        self.model.centre.after_check(case)
+
+
+class InspectorTeamAgents:
+    """A team's members grid by grid, and the team's combined patrol coverage."""
+
+    def __init__(self, model: JointEnforcementModel, spec: InspectorTeam) -> None:
+        self.model = model
+        self.spec = spec
+        grids = spec.grids or [g.id for g in model.config.grids]
+        self.members: dict[str, list[GridInspector]] = {g: [] for g in grids}
+        for i in range(spec.count):
+            grid = grids[i % len(grids)]
+            self.members[grid].append(GridInspector(model, self, grid))
+
+    @property
+    def size(self) -> int:
+        return sum(len(m) for m in self.members.values())
+
+    def competence(self, domain: str) -> float:
+        return self.spec.competence.get(domain, self.spec.default_competence)
+
+    def detection_rate(self, incident: Incident) -> float:
+        """Expected finds per on-duty hour of this problem by the team's members in its grid."""
+        n = len(self.members.get(incident.grid, ()))
+        if n == 0:
+            return 0.0
+        per_hour = self.spec.coverage_per_shift / self.spec.shift.hours
+        return (n * per_hour * self.competence(incident.kind.domain)
+                * incident.kind.inspector_visibility)
+
+    def on_duty_after(self, now: float, duty_hours: float) -> float:
+        return advance_on_duty(now, duty_hours, self.spec.shift)
+
+    def random_member(self, grid: str) -> GridInspector | None:
+        members = self.members.get(grid)
+        if not members:
+            return None
+        return members[int(self.model.org_rng.integers(len(members)))]

@@ -1,0 +1,136 @@
+"""Those who receive work orders: functional departments (职能部门) and property managers (物业).
+
+Both keep a queue of orders worked off by a crew whose time is shared with core duties, and
+both answer each order with the decision rule of :mod:`agents.decisions`: accept or decline,
+then a full fix, a superficial fix or a closure on paper.
+
+Example:
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.05, rng=2)
+    >>> model.run_for(24 * 14)
+    >>> squad = model.departments["cheng_guan"]
+    >>> squad.orders_received > 0
+    True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.decisions import choose_response
+from agents.workforce import Workforce
+
+if TYPE_CHECKING:
+    from coordination.model import JointEnforcementModel
+    from coordination.workflow import Case
+    from institutions.schema import Department as DepartmentSpec
+    from institutions.schema import PropertyManager as PropertyManagerSpec
+
+PLAN_OUTCOME = {"full": "full fix", "superficial": "superficial fix", "paper": "closed on paper"}
+
+
+class WorkOrderHandler(mesa.Agent):
+    """A receiver of work orders with a crew, a queue and a decision rule."""
+
+    model: JointEnforcementModel
+    kind_name = "handler"
+
+    def __init__(self, model: JointEnforcementModel,
+                 spec: DepartmentSpec | PropertyManagerSpec, crew_size: int) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.key = spec.id
+        self.crew = Workforce(crew_size, spec.shift, 1.0 - spec.core_duty_share)
+        self.waiting: list[Case] = []  # accepted, but nobody to work on them
+        self.in_hand = 0
+        self.orders_received = 0
+        self.declines = 0
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.kind_name}:{self.key}"
+
+    def load(self) -> float:
+        """Days of accepted work ahead of a new order (0 when idle; large with no crew)."""
+        if self.crew.size == 0:
+            return float(len(self.waiting) + 1)
+        return self.crew.backlog_hours(self.model.time) / (24.0 * self.crew.size)
+
+    def queue_length(self) -> int:
+        """Orders accepted and not yet reported done."""
+        return self.in_hand
+
+    def receive_order(self, case: Case) -> None:
+        """A work order arrives (任务派遣); the handler answers after its response time."""
+        self.orders_received += 1
+        delay = float(self.spec.response_hours.sample(self.model.org_rng))
+        case.schedule(self.model.time + delay, self.respond, case)
+
+    def receive_rework(self, case: Case) -> None:
+        """The check sent the case back (返工): answer again; declining is no longer open."""
+        delay = float(self.spec.response_hours.sample(self.model.org_rng))
+        case.schedule(self.model.time + delay, self.respond, case)
+
+    def respond(self, case: Case) -> None:
+        """Decide, then decline, or accept and put the work in the crew's queue."""
+        from_rework = case.reworks > 0 and case.state.value == "rework"
+        plan = choose_response(self, case, may_decline=not from_rework)
+        if plan == "decline":
+            self.declines += 1
+            self.model.workflow.decline(case, self, self.model.centre.decline_reason(case, self))
+            self.model.centre.on_declined(case)
+            return
+        self.model.workflow.accept(case, self, plan)
+        self.in_hand += 1
+        if plan == "paper":
+            case.schedule(self.model.time, self.finish, case)
+        elif self.crew.size == 0:
+            self.waiting.append(case)
+        else:
+            self._start(case)
+
+    def _start(self, case: Case) -> None:
+        share = 1.0 if case.plan == "full" else case.incident.kind.superficial_share
+        done = self.crew.finish_time(self.model.time, case.incident.effort * share)
+        case.schedule(done, self.finish, case)
+
+    def finish(self, case: Case) -> None:
+        """The work (or the paperwork) is done: change the problem, report back (处理反馈)."""
+        if case.plan == "full":
+            case.incident.fix()
+        elif case.plan == "superficial":
+            case.incident.partial_fix()
+        self.in_hand -= 1
+        self.model.workflow.handled(case, self, PLAN_OUTCOME[case.plan])
+        self.model.workflow.feedback(case, self)
+        self.model.centre.request_check(case)
+
+    def set_crew(self, size: int) -> None:
+        """Change the crew (a staffing reform); waiting orders start if people are now free."""
+        self.crew.resize(size, self.model.time)
+        while self.waiting and self.crew.size > 0:
+            self._start(self.waiting.pop(0))
+
+    @property
+    def hours_worked(self) -> float:
+        return self.crew.hours_worked
+
+
+class Department(WorkOrderHandler):
+    """A functional department: 城管中队, 交警, 绿化所, 市场监管所 …"""
+
+    kind_name = "department"
+
+    def __init__(self, model: JointEnforcementModel, spec: DepartmentSpec) -> None:
+        super().__init__(model, spec, spec.officers)
+
+
+class PropertyManager(WorkOrderHandler):
+    """A property management company (物业), cost-driven, outside the government's chain."""
+
+    kind_name = "property_manager"
+
+    def __init__(self, model: JointEnforcementModel, spec: PropertyManagerSpec) -> None:
+        super().__init__(model, spec, spec.staff)

@@ -1,0 +1,264 @@
+"""Incidents: the parts (部件) and events (事件) that go wrong, where and when, and what they do.
+
+An incident arises at a place and time drawn from the incident stream alone, so two runs with
+the same seed face the same incidents whatever their institutions. While it is unsolved it
+harms passing residents, may be noticed and reported by residents, may be found by patrolling
+inspectors, and may escalate. Each of these is a clock: a Poisson process whose threshold is
+drawn when the incident arises and whose rate is the incident's current state. Nothing is
+computed per resident per hour.
+
+Example:
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.05, rng=3)
+    >>> model.run_for(48)
+    >>> inc = model.incidents[0]
+    >>> inc.kind.id in {k.id for k in model.config.incident_kinds}
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from coordination.case_log import Step
+
+if TYPE_CHECKING:
+    from mesa.time import Event
+
+    from coordination.model import JointEnforcementModel
+    from coordination.workflow import Case
+    from institutions.schema import IncidentKind
+
+
+class IncidentState(StrEnum):
+    """What has been done to the problem itself, whatever the paperwork says."""
+
+    UNSOLVED = "unsolved"
+    PARTIAL = "partial"  # a superficial fix: a warning sign, a word with the parties
+    FIXED = "fixed"
+
+
+class Incident:
+    """One problem at one place (a missing manhole cover, a vendor, a wage dispute)."""
+
+    def __init__(self, model: JointEnforcementModel, incident_id: int, kind: IncidentKind,
+                 grid: str, area: str, compound: str | None, time: float, effort: float,
+                 xy: tuple[float, float], thresholds: np.ndarray,
+                 escalate_after: float | None) -> None:
+        self.model = model
+        self.id = incident_id
+        self.kind = kind
+        self.grid = grid
+        self.area = area
+        self.compound = compound
+        self.time = time
+        self.effort = effort
+        self.xy = xy
+        self.state = IncidentState.UNSOLVED
+        self.escalated = False
+        self.case: Case | None = None
+        self.fixed_at: float | None = None
+        self.injuries = 0
+        self._thresholds = thresholds  # [harm, notice, discovery per inspector team]
+        self._escalate_after = escalate_after
+        self._harm_left = float(thresholds[0])
+        self._harm_since = time
+        self._harm_event: Event | None = None
+        self._watch_event: Event | None = None
+        self.discoverer_team: Any = None
+
+    # -- life cycle --------------------------------------------------------------------------
+    def arise(self) -> None:
+        """The problem appears: start its clocks."""
+        model = self.model
+        model.log.append(None, self.id, self.kind.id, self.area, self.grid, model.time,
+                         Step.OCCURRED, "town", self.kind.category,
+                         self.compound or "street", self.state.value)
+        self._schedule_harm()
+        self._schedule_notice(float(self._thresholds[1]))
+        self._schedule_discovery(self._thresholds[2:])
+        if self._escalate_after is not None:
+            model.schedule_event(self.escalate, at=model.time + self._escalate_after)
+
+    @property
+    def solved(self) -> bool:
+        return self.state is IncidentState.FIXED
+
+    def fix(self) -> None:
+        """A full fix: the hazard is gone."""
+        self._set_state(IncidentState.FIXED)
+        self.fixed_at = self.model.time
+
+    def partial_fix(self) -> None:
+        """A superficial fix (a warning sign): the hazard is lowered, the problem stays."""
+        if self.state is IncidentState.UNSOLVED:
+            self._set_state(IncidentState.PARTIAL)
+
+    def _set_state(self, state: IncidentState) -> None:
+        self._spend_harm_budget()
+        self.state = state
+        self._schedule_harm()
+
+    def watch_again(self) -> None:
+        """A case about it was closed but the problem remains: patrols can find it again."""
+        if not self.solved:
+            rng = self.model.org_rng
+            self._schedule_discovery(rng.exponential(1.0, len(self.model.inspector_teams)))
+
+    # -- harm to passers-by ------------------------------------------------------------------
+    def harm_rate(self) -> float:
+        """Expected injuries per hour now (passers × harm per exposure, lowered by a fix)."""
+        if self.state is IncidentState.FIXED:
+            return 0.0
+        hazard = self.kind.hazard
+        rate = self.kind.passers_per_hour * hazard.harm_per_exposure
+        if self.escalated and self.kind.escalation is not None:
+            rate *= self.kind.escalation.hazard_factor
+        if self.state is IncidentState.PARTIAL:
+            rate *= hazard.partial_fix_factor
+        return rate
+
+    def _spend_harm_budget(self) -> None:
+        self._harm_left -= self.harm_rate() * (self.model.time - self._harm_since)
+        self._harm_since = self.model.time
+        if self._harm_event is not None:
+            self._harm_event.cancel()
+            self._harm_event = None
+
+    def _schedule_harm(self) -> None:
+        self._harm_since = self.model.time
+        rate = self.harm_rate()
+        if rate > 0:
+            at = self.model.time + max(self._harm_left, 0.0) / rate
+            self._harm_event = self.model.schedule_event(self.injure, at=at)
+
+    def injure(self) -> None:
+        """Someone passing by is hurt; the next injury needs a fresh draw of exposure."""
+        self._harm_event = None
+        self.injuries += 1
+        victim = self.model.random_resident(self.grid, self.compound)
+        victim.harm(self)
+        self._harm_left = float(self.model.resident_rng.exponential(1.0))
+        self._harm_since = self.model.time
+        self._schedule_harm()
+
+    # -- residents notice and report ---------------------------------------------------------
+    def notice_rate(self) -> float:
+        """Passers per hour who notice it and would call the hotline if they trust it helps."""
+        return (self.kind.passers_per_hour * self.kind.public_visibility
+                * self.model.config.residents.report_propensity)
+
+    def _schedule_notice(self, threshold: float) -> None:
+        rate = self.notice_rate()
+        if rate > 0 and not self.solved:
+            self.model.schedule_event(self.noticed, at=self.model.time + threshold / rate)
+
+    def noticed(self) -> None:
+        """A resident passing by notices the problem and decides whether to call 12345."""
+        if self.solved:
+            return
+        self.model.random_resident(self.grid, self.compound).notice(self)
+        self._schedule_notice(float(self.model.resident_rng.exponential(1.0)))
+
+    # -- inspectors patrol -------------------------------------------------------------------
+    def _schedule_discovery(self, thresholds: np.ndarray) -> None:
+        """Each inspector team in the grid finds it after its own exposure threshold."""
+        best_time, best_team = math.inf, None
+        for team, threshold in zip(self.model.inspector_teams, thresholds, strict=True):
+            rate = team.detection_rate(self)
+            if rate > 0:
+                when = team.on_duty_after(self.model.time, float(threshold) / rate)
+                if when < best_time:
+                    best_time, best_team = when, team
+        if self._watch_event is not None:
+            self._watch_event.cancel()
+            self._watch_event = None
+        if best_team is not None:
+            self.discoverer_team = best_team
+            self._watch_event = self.model.schedule_event(self.discovered, at=best_time)
+
+    def discovered(self) -> None:
+        """An inspector on patrol comes across it (unless it is already in hand or solved)."""
+        self._watch_event = None
+        if self.solved or self.case is not None:
+            return
+        inspector = self.discoverer_team.random_member(self.grid)
+        if inspector is not None:
+            inspector.discover(self)
+
+    # -- escalation --------------------------------------------------------------------------
+    def escalate(self) -> None:
+        """Left unsolved (or only superficially handled), the problem grows (矛盾升级)."""
+        esc = self.kind.escalation
+        if self.solved or self.escalated or esc is None:
+            return
+        self._spend_harm_budget()
+        self.escalated = True
+        self.effort *= esc.effort_factor
+        self._schedule_harm()
+        self.model.log.append(self.case.id if self.case else None, self.id, self.kind.id,
+                              self.area, self.grid, self.model.time, Step.ESCALATION, "town",
+                              "escalated", esc.to, self.state.value)
+
+
+class IncidentSource:
+    """Draws each day's incidents per kind and grid from the incident stream alone."""
+
+    def __init__(self, model: JointEnforcementModel) -> None:
+        self.model = model
+        cfg = model.config
+        area_kind = {a.id: a.kind for a in cfg.areas}
+        self._plan: list[tuple[IncidentKind, str, str, float, list[tuple[str, int]]]] = []
+        for kind in cfg.incident_kinds:
+            for grid in cfg.grids:
+                compounds = model.compound_sizes.get(grid.id, [])
+                housed = sum(n for _, n in compounds)
+                base = housed if kind.location == "compound" else grid.population
+                factor = kind.area_factors.get(grid.area, kind.area_factors.get(
+                    area_kind[grid.area], 1.0))
+                per_day = kind.rate_per_10k_day * base / 10_000 * factor
+                if kind.location == "street":
+                    compounds = []
+                if kind.location == "any":
+                    street = grid.population - housed
+                    compounds = [*compounds, ("", street)] if street > 0 else compounds
+                self._plan.append((kind, grid.id, grid.area, per_day, compounds))
+        self._next_id = 1
+        self._n_teams = len(model.inspector_teams)
+
+    def draw_day(self) -> list[Incident]:
+        """The incidents arising in the coming 24 hours, in order of time."""
+        rng = self.model.incident_rng
+        day_start = self.model.time
+        out: list[Incident] = []
+        for kind, grid, area, per_day, compounds in self._plan:
+            n = int(rng.poisson(per_day))
+            for _ in range(n):
+                out.append(self._draw(rng, kind, grid, area, compounds, day_start))
+        out.sort(key=lambda inc: inc.time)
+        for inc in out:
+            inc.id = self._next_id
+            self._next_id += 1
+        return out
+
+    def _draw(self, rng: np.random.Generator, kind: IncidentKind, grid: str, area: str,
+              compounds: list[tuple[str, int]], day_start: float) -> Incident:
+        # A fixed number of draws per incident, whatever the config's institutions.
+        u = rng.random(4)
+        time = day_start + 24.0 * u[0]
+        compound = None
+        if compounds:
+            sizes = np.array([n for _, n in compounds], dtype=float)
+            pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u[1], side="right"))
+            compound = compounds[min(pick, len(compounds) - 1)][0] or None
+        effort = float(kind.effort_hours.sample(rng))
+        thresholds = rng.exponential(1.0, 2 + self._n_teams)
+        escalate_after = (float(kind.escalation.after_hours.sample(rng))
+                          if kind.escalation is not None else None)
+        xy = self.model.map_position(grid, compound, u[2], u[3])
+        return Incident(self.model, 0, kind, grid, area, compound, time, effort, xy,
+                        thresholds, escalate_after)

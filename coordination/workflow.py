@@ -1,0 +1,241 @@
+"""The case workflow (工单流转): the seven steps, their order, and the case log they write.
+
+信息收集 → 案卷建立 → 任务派遣 → 任务处理 → 处理反馈 → 核查结案 → 综合评价 (C town,
+paper 一.(二).3.(3)). Agents decide what to do; :class:`CaseWorkflow` records it and refuses
+what the workflow does not allow: above all, no case is closed without an on-site check after
+the handler's feedback, and a closure the check finds false goes back (返工).
+
+Example:
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.02, rng=1)
+    >>> model.run_for(24 * 7)
+    >>> states = {c.state for c in model.workflow.cases.values()}
+    >>> CaseState.CLOSED in states
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from coordination.case_log import CaseLog, Step
+
+if TYPE_CHECKING:
+    from coordination.incidents import Incident
+    from coordination.model import JointEnforcementModel
+
+
+class CaseState(StrEnum):
+    """Where a case (工单) stands."""
+
+    COLLECTED = "collected"
+    REGISTERED = "registered"
+    MERGED = "merged"
+    REJECTED = "rejected"
+    DISPATCHED = "dispatched"
+    DECLINED = "declined"
+    STUCK = "stuck"
+    ACCEPTED = "accepted"
+    FED_BACK = "fed_back"
+    REWORK = "rework"
+    CLOSED = "closed"
+
+
+FINAL = {CaseState.MERGED, CaseState.REJECTED, CaseState.CLOSED}
+
+
+class WorkflowError(RuntimeError):
+    """A step the workflow does not allow (for example a closure without a check)."""
+
+
+class Case:
+    """One ticket (工单) about one incident, from its report to its evaluation."""
+
+    def __init__(self, workflow: CaseWorkflow, case_id: int, incident: Incident,
+                 reporter: Any, source: str) -> None:
+        self.workflow = workflow
+        self.id = case_id
+        self.incident = incident
+        self.reporter = reporter
+        self.source = source
+        self.state = CaseState.COLLECTED
+        self.reported_at = workflow.model.time
+        self.registered_at: float | None = None
+        self.deadline: float | None = None
+        self.closed_at: float | None = None
+        self.handler: Any = None
+        self.tried: set[str] = set()
+        self.rounds = 0
+        self.hops = 0
+        self.reworks = 0
+        self.plan = ""
+        self.duplicates: list[Case] = []
+        self._action: tuple[Callable[..., None], tuple] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Registered and not yet closed."""
+        return self.registered_at is not None and self.state not in FINAL
+
+    @property
+    def on_spot(self) -> bool:
+        return self.source == "patrol_fixed"
+
+    def schedule(self, at: float, action: Callable[..., None], *args: Any) -> None:
+        """Schedule the case's next step: ``action(*args)`` at time ``at``.
+
+        A case has one next step at a time, so one pending action is all it keeps.
+        """
+        self._action = (action, args)
+        self.workflow.model.schedule_event(self._run_action, at=max(at, self.workflow.model.time))
+
+    def _run_action(self) -> None:
+        if self._action is not None:
+            action, args = self._action
+            self._action = None
+            action(*args)
+
+    def on_deadline(self) -> None:
+        """At the deadline: a case still open gets an overdue reminder (督办)."""
+        if self.is_open:
+            self.workflow.remind(self)
+
+
+class CaseWorkflow:
+    """All cases of a model, and the only place that moves them from step to step."""
+
+    def __init__(self, model: JointEnforcementModel, log: CaseLog) -> None:
+        self.model = model
+        self.log = log
+        self.cases: dict[int, Case] = {}
+        self.open: dict[int, Case] = {}
+        self.closed_count = 0
+        self._next_id = 1
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _write(self, case: Case, step: Step, actor: Any, outcome: str, reason: str = "") -> None:
+        inc = case.incident
+        self.log.append(case.id, inc.id, inc.kind.id, inc.area, inc.grid, self.model.time, step,
+                        actor_name(actor), outcome, reason, inc.state.value)
+
+    def _require(self, case: Case, step: str, *allowed: CaseState) -> None:
+        if case.state not in allowed:
+            raise WorkflowError(
+                f"case {case.id}: cannot {step} from state '{case.state}'; "
+                f"allowed from {[s.value for s in allowed]}"
+            )
+
+    # -- the steps ---------------------------------------------------------------------------
+    def collect(self, incident: Incident, reporter: Any, source: str) -> Case:
+        """信息收集: a report comes in, by patrol (巡查) or hotline (12345)."""
+        case = Case(self, self._next_id, incident, reporter, source)
+        self._next_id += 1
+        self.cases[case.id] = case
+        outcome = "fixed on the spot" if source == "patrol_fixed" else "reported"
+        self._write(case, Step.COLLECT, reporter, outcome, source)
+        return case
+
+    def register(self, case: Case, centre: Any) -> None:
+        """案卷建立: the intake seat opens a file with a deadline."""
+        self._require(case, "register", CaseState.COLLECTED)
+        case.state = CaseState.REGISTERED
+        case.registered_at = self.model.time
+        case.deadline = self.model.time + case.incident.kind.deadline_hours
+        case.incident.case = case
+        self.open[case.id] = case
+        self._write(case, Step.REGISTER, centre, "registered")
+        self.model.schedule_event(case.on_deadline, at=case.deadline)
+
+    def merge(self, case: Case, into: Case, centre: Any) -> None:
+        """案卷建立: a duplicate report joins the open case about the same incident."""
+        self._require(case, "merge", CaseState.COLLECTED)
+        case.state = CaseState.MERGED
+        into.duplicates.append(case)
+        self._write(case, Step.REGISTER, centre, "merged", f"duplicate of case {into.id}")
+
+    def reject(self, case: Case, centre: Any, reason: str) -> None:
+        """案卷建立: a report the intake seat does not file (the problem is already solved)."""
+        self._require(case, "reject", CaseState.COLLECTED)
+        case.state = CaseState.REJECTED
+        self._write(case, Step.REGISTER, centre, "rejected", reason)
+
+    def dispatch(self, case: Case, centre: Any, handler: Any, reason: str) -> None:
+        """任务派遣: a work order goes to a handler chosen by the mandate map."""
+        self._require(case, "dispatch", CaseState.REGISTERED, CaseState.DECLINED)
+        case.state = CaseState.DISPATCHED
+        case.handler = handler
+        case.tried.add(handler.key)
+        case.hops += 1
+        self._write(case, Step.DISPATCH, centre, actor_name(handler), reason)
+
+    def stuck(self, case: Case, centre: Any, reason: str) -> None:
+        """任务派遣: nobody takes the order; the case stays open, unowned."""
+        self._require(case, "give up on", CaseState.REGISTERED, CaseState.DECLINED)
+        case.state = CaseState.STUCK
+        case.handler = None
+        self._write(case, Step.DISPATCH, centre, "stuck", reason)
+
+    def remind(self, case: Case) -> None:
+        """任务派遣 (督办): the deadline has passed and the case is still open."""
+        self._write(case, Step.DISPATCH, self.model.centre, "overdue reminder",
+                    f"deadline {case.deadline:.0f} h passed")
+
+    def decline(self, case: Case, handler: Any, reason: str) -> None:
+        """处理反馈: the handler sends the order back ("not ours")."""
+        self._require(case, "decline", CaseState.DISPATCHED)
+        case.state = CaseState.DECLINED
+        self._write(case, Step.FEEDBACK, handler, "declined", reason)
+
+    def accept(self, case: Case, handler: Any, plan: str, reason: str = "") -> None:
+        """任务处理: the handler takes the order on and decides how to handle it."""
+        allowed = [CaseState.DISPATCHED, CaseState.REWORK]
+        if case.on_spot:
+            allowed.append(CaseState.REGISTERED)
+        self._require(case, "accept", *allowed)
+        case.state = CaseState.ACCEPTED
+        case.handler = handler
+        case.plan = plan
+        self._write(case, Step.HANDLE, handler, "accepted", reason or plan)
+
+    def handled(self, case: Case, handler: Any, outcome: str, reason: str = "") -> None:
+        """任务处理: the work is done as planned: a full fix, a superficial fix, or nothing."""
+        self._require(case, "record handling of", CaseState.ACCEPTED)
+        self._write(case, Step.HANDLE, handler, outcome, reason)
+
+    def feedback(self, case: Case, handler: Any) -> None:
+        """处理反馈: the handler reports the order done."""
+        self._require(case, "feed back", CaseState.ACCEPTED)
+        case.state = CaseState.FED_BACK
+        self._write(case, Step.FEEDBACK, handler, "done", case.plan)
+
+    def verify(self, case: Case, checker: Any, passed: bool, reason: str) -> None:
+        """核查结案: the on-site check closes the case, or sends it back for rework (返工)."""
+        self._require(case, "verify", CaseState.FED_BACK)
+        if passed:
+            case.state = CaseState.CLOSED
+            case.closed_at = self.model.time
+            case.incident.case = None
+            del self.open[case.id]
+            self.closed_count += 1
+            self._write(case, Step.VERIFY, checker, "closed", reason)
+        else:
+            case.state = CaseState.REWORK
+            case.reworks += 1
+            self._write(case, Step.VERIFY, checker, "rework", reason)
+
+    def evaluate(self, case: Case, evaluator: Any, rating: str, reason: str) -> None:
+        """综合评价: the closed case is rated (好/良/差) and the reporters are called back."""
+        self._require(case, "evaluate", CaseState.CLOSED)
+        self._write(case, Step.EVALUATE, evaluator, rating, reason)
+
+    def overdue_count(self) -> int:
+        """Open cases past their deadline."""
+        now = self.model.time
+        return sum(1 for c in self.open.values() if c.deadline is not None and c.deadline < now)
+
+
+def actor_name(actor: Any) -> str:
+    """How an actor appears in the log: ``department:cheng_guan``, ``resident:4711`` …"""
+    return actor if isinstance(actor, str) else actor.log_name

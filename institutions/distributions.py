@@ -1,0 +1,96 @@
+"""Named distributions for every rate and duration in a config.
+
+A config writes a distribution as a TOML inline table, ``{dist = "lognormal", median = 4,
+sigma = 0.5}``, or as a bare number, which means ``{dist = "fixed", value = ...}``.
+
+Example:
+    >>> import numpy as np
+    >>> from pydantic import TypeAdapter
+    >>> d = TypeAdapter(Distribution).validate_python({"dist": "exponential", "mean": 2.0})
+    >>> d.mean
+    2.0
+    >>> float(d.sample(np.random.default_rng(1))) > 0
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeFloat, PositiveFloat
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: NonNegativeFloat
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        return self.value if size is None else np.full(size, self.value)
+
+
+class Exponential(_Dist):
+    """Exponential with the given mean (memoryless waits)."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        return rng.exponential(self.mean, size)
+
+
+class LogNormal(_Dist):
+    """Log-normal given by its median and the sigma of its logarithm (skewed work times)."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: PositiveFloat
+    sigma: NonNegativeFloat
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        return rng.lognormal(math.log(self.median), self.sigma, size)
+
+
+class Uniform(_Dist):
+    """Uniform between low and high."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        return rng.uniform(self.low, self.high, size)
+
+
+def _number_means_fixed(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Fixed | Exponential | LogNormal | Uniform,
+    BeforeValidator(_number_means_fixed),
+    Field(discriminator="dist"),
+]
+"""Any named distribution; the ``dist`` key chooses which."""
+
+DISTRIBUTION_NAMES = ("fixed", "exponential", "lognormal", "uniform")

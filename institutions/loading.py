@@ -1,0 +1,152 @@
+"""Reading town configs from TOML: presets, files, overrides and scaling.
+
+Loading never executes code: TOML in, validated pydantic objects out.
+
+Example:
+    >>> cfg = load_preset("n_town")
+    >>> small = scaled(cfg, 0.1)
+    >>> small.population
+    18000
+    >>> with_overrides(cfg, {"residents.report_propensity": 0.02}).residents.report_propensity
+    0.02
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from institutions.schema import TownConfig
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the field, the value and what is allowed."""
+
+
+def list_presets() -> list[str]:
+    """Names of the presets shipped with the package.
+
+    Example:
+        >>> "n_town" in list_presets()
+        True
+    """
+    folder = resources.files("institutions") / "presets"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def preset_path(name: str) -> Path:
+    """The TOML file of a preset; :class:`ConfigError` for an unknown name."""
+    if name not in list_presets():
+        raise ConfigError(f"preset: '{name}' is not a preset; allowed: {', '.join(list_presets())}")
+    return Path(str(resources.files("institutions") / "presets" / f"{name}.toml"))
+
+
+def load_preset(name: str = "n_town") -> TownConfig:
+    """Load and validate a shipped preset by name.
+
+    Example:
+        >>> load_preset("n_town").town.name
+        'N town'
+    """
+    return load_config(preset_path(name))
+
+
+def load_config(path: str | Path) -> TownConfig:
+    """Load and validate a town config from a TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config: file '{path}' does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: '{path}' is not valid TOML: {exc}") from None
+    return validate_config(data, source=str(path))
+
+
+def validate_config(data: dict[str, Any], source: str = "config") -> TownConfig:
+    """Validate a plain dict (as parsed from TOML) into a :class:`TownConfig`."""
+    try:
+        return TownConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, source)) from None
+
+
+def describe_validation_error(exc: ValidationError, source: str) -> str:
+    """One paragraph naming each bad field, the value given and what pydantic allows."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        given = err.get("input")
+        shown = "" if isinstance(given, dict) else f" (given: {given!r})"
+        parts.append(f"{field}: {err['msg']}{shown}")
+    return f"{source} does not validate: " + "; ".join(parts)
+
+
+def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
+    """A copy of ``cfg`` with dotted-path fields replaced and the result validated again.
+
+    A list of items with ids is addressed by id: ``departments.cheng_guan.officers``.
+
+    Example:
+        >>> cfg = with_overrides(load_preset(), {"departments.cheng_guan.officers": 5})
+        >>> next(d.officers for d in cfg.departments if d.id == "cheng_guan")
+        5
+    """
+    data = cfg.model_dump()
+    for path, value in overrides.items():
+        node: Any = data
+        keys = path.split(".")
+        for depth, key in enumerate(keys):
+            last = depth == len(keys) - 1
+            if isinstance(node, list):
+                match = [item for item in node if isinstance(item, dict) and item.get("id") == key]
+                if not match:
+                    ids = [item.get("id") for item in node if isinstance(item, dict)]
+                    raise ConfigError(f"{path}: no item with id '{key}'; allowed: {ids}")
+                if last:
+                    raise ConfigError(f"{path}: names a whole item; name one of its fields")
+                node = match[0]
+            elif isinstance(node, dict):
+                if key not in node:
+                    raise ConfigError(f"{path}: '{key}' is not a field; allowed: {sorted(node)}")
+                if last:
+                    node[key] = value
+                else:
+                    node = node[key]
+            else:
+                raise ConfigError(f"{path}: '{key}' goes below a value that has no fields")
+    return validate_config(data, source="overrides")
+
+
+def scaled(cfg: TownConfig, scale: float) -> TownConfig:
+    """The same town with population, compounds' residents and all staff multiplied by ``scale``.
+
+    Staff counts are rounded and kept at least 1 where they were positive, so a small test town
+    still has every role. Rates are per resident, so incident numbers scale with the population.
+    """
+    if not scale > 0:
+        raise ConfigError(f"scale: {scale} is not allowed; a number > 0 (1.0 is the town at 1:1)")
+    if scale == 1.0:
+        return cfg
+
+    def staff(n: int) -> int:
+        return max(1, round(n * scale)) if n > 0 else 0
+
+    out = cfg.model_copy(deep=True)
+    for g in out.grids:
+        g.population = round(g.population * scale)
+    for c in out.compounds:
+        c.population = int(c.population * scale)
+    for d in out.departments:
+        d.officers = staff(d.officers)
+    for p in out.property_managers:
+        p.staff = staff(p.staff)
+    for t in out.inspectors:
+        t.count = staff(t.count)
+    out.centre.intake_seats = staff(out.centre.intake_seats)
+    out.centre.dispatch_seats = staff(out.centre.dispatch_seats)
+    return out

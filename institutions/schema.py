@@ -1,0 +1,297 @@
+"""The validated schema of a town: who is there, what goes wrong, and the incentives in force.
+
+A town config is TOML; :func:`institutions.load_config` reads it into :class:`TownConfig`.
+Every section below is a pydantic model that forbids unknown keys, so a typo is an error
+that names the field instead of a silent default.
+
+Example:
+    >>> from institutions import load_preset
+    >>> cfg = load_preset("n_town")
+    >>> cfg.population
+    180000
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+from institutions.distributions import Distribution, Exponential, Fixed, LogNormal
+
+Probability = Field(ge=0.0, le=1.0)
+PROPERTY_MANAGER = "property_manager"
+"""Owner token in a mandate: the property manager (物业) of the compound where it happened."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Shift(Section):
+    """Working hours of a day: ``start`` hour and ``hours`` long; 24 hours is round the clock."""
+
+    start: int = Field(8, ge=0, le=23)
+    hours: int = Field(9, ge=1, le=24)
+
+
+class Town(Section):
+    """Who the town is (for labels and provenance)."""
+
+    name: str
+    name_zh: str = ""
+    area_km2: PositiveFloat = 1.0
+    source: str = ""
+
+
+class Area(Section):
+    """A part of the town with its own mix of problems (C town: A, B, villages; 差别化治理)."""
+
+    id: str
+    name: str = ""
+    kind: Literal["urban", "suburban", "village"] = "urban"
+
+
+class Grid(Section):
+    """A management grid (网格) with the people who live in it."""
+
+    id: str
+    area: str
+    population: NonNegativeInt
+    name: str = ""
+
+
+class PropertyManager(Section):
+    """A property management company (物业); it answers to no one in the grid system."""
+
+    id: str
+    name: str = ""
+    staff: NonNegativeInt = 2
+    core_duty_share: float = Field(0.6, ge=0.0, lt=1.0)
+    shift: Shift = Shift()
+    response_hours: Distribution = Exponential(mean=12.0)
+    hour_cost: PositiveFloat = 3.0
+    integrity: NonNegativeFloat = 0.0
+    behaviour: Literal["strategic", "compliant"] = "strategic"
+
+
+class Compounds(Section):
+    """``count`` residential compounds (小区) in a grid, each housing ``population`` residents."""
+
+    id: str
+    grid: str
+    property_manager: str
+    count: PositiveInt = 1
+    population: NonNegativeInt = 1000
+
+
+class Department(Section):
+    """A functional department (职能部门) with officers shared between core duties and work orders."""
+
+    id: str
+    name: str = ""
+    name_zh: str = ""
+    officers: NonNegativeInt
+    core_duty_share: float = Field(0.7, ge=0.0, lt=1.0)
+    shift: Shift = Shift()
+    response_hours: Distribution = Exponential(mean=4.0)
+    hour_cost: PositiveFloat = 1.0
+    integrity: NonNegativeFloat = 1.0
+    behaviour: Literal["strategic", "compliant"] = "strategic"
+
+
+class GridCentre(Section):
+    """The grid centre (网格中心): intake seats (受理员) and dispatch seats (派遣员)."""
+
+    intake_seats: NonNegativeInt = 1
+    dispatch_seats: NonNegativeInt = 1
+    shift: Shift = Shift()
+    intake_minutes: Distribution = LogNormal(median=10.0, sigma=0.4)
+    dispatch_minutes: Distribution = LogNormal(median=15.0, sigma=0.4)
+    verify_hours: Distribution = Exponential(mean=12.0)
+    callback_hours: Distribution = Fixed(value=24.0)
+    redispatch_hours: Distribution = Fixed(value=24.0)
+    max_dispatch_rounds: PositiveInt = 2
+    catch_all: str | None = None
+    detect_superficial: float = Field(0.35, ge=0.0, le=1.0)
+    detect_paper: float = Field(0.9, ge=0.0, le=1.0)
+    rating_noise: float = Field(0.2, ge=0.0, le=1.0)
+
+
+class InspectorTeam(Section):
+    """A body of patrolling staff (巡查员, 联勤, 信息员 …) spread evenly over its grids."""
+
+    id: str
+    name: str = ""
+    count: NonNegativeInt
+    grids: list[str] | None = None
+    shift: Shift = Shift()
+    coverage_per_shift: NonNegativeFloat = 0.2
+    competence: dict[str, float] = {}
+    default_competence: float = Field(0.5, ge=0.0, le=1.0)
+    qualifications: list[str] = []
+    on_spot_fix: bool = True
+    unlicensed_action: float = Field(0.3, ge=0.0, le=1.0)
+    unlicensed_accident: float = Field(0.05, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _competence_is_probability(self) -> Self:
+        for domain, value in self.competence.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"competence.{domain} = {value}: a probability in [0, 1]")
+        return self
+
+
+class Hazard(Section):
+    """Harm while unsolved: each passer-by is harmed with ``harm_per_exposure``."""
+
+    harm_per_exposure: float = Field(0.0, ge=0.0, le=1.0)
+    partial_fix_factor: float = Field(0.3, ge=0.0, le=1.0)
+
+
+class Escalation(Section):
+    """What an unsolved (or mishandled) problem grows into, and when."""
+
+    to: str
+    after_hours: Distribution
+    hazard_factor: float = Field(3.0, ge=1.0)
+    effort_factor: float = Field(3.0, ge=1.0)
+
+
+class IncidentKind(Section):
+    """A kind of part (部件) or event (事件) and everything the model needs to know about it."""
+
+    id: str
+    name: str = ""
+    name_zh: str = ""
+    category: Literal["part", "event"]
+    group: str = ""
+    location: Literal["street", "compound", "any"] = "street"
+    rate_per_10k_day: NonNegativeFloat
+    area_factors: dict[str, NonNegativeFloat] = {}
+    hazard: Hazard = Hazard()
+    escalation: Escalation | None = None
+    domain: str = "municipal"
+    qualification: str | None = None
+    owners: list[str] = []
+    effort_hours: Distribution = LogNormal(median=3.0, sigma=0.5)
+    superficial_share: float = Field(0.15, gt=0.0, le=1.0)
+    simple: bool = False
+    deadline_hours: PositiveFloat = 72.0
+    passers_per_hour: NonNegativeFloat = 20.0
+    public_visibility: NonNegativeFloat = 1.0
+    inspector_visibility: NonNegativeFloat = 1.0
+
+
+class Residents(Section):
+    """How residents report (12345 hotline), follow up, and trust the government (公信力)."""
+
+    report_propensity: float = Field(0.01, ge=0.0, le=1.0)
+    initial_trust: float = Field(0.6, ge=0.0, le=1.0)
+    trust_gain: float = Field(0.05, ge=0.0, le=1.0)
+    trust_loss: float = Field(0.1, ge=0.0, le=1.0)
+    harm_trust_loss: float = Field(0.4, ge=0.0, le=1.0)
+    repeat_after_hours: Distribution = Exponential(mean=72.0)
+    max_repeats: NonNegativeInt = 2
+
+
+class Incentives(Section):
+    """What each outcome costs an organisation, in officer-hour equivalents.
+
+    The decision rule of departments and property managers weighs these expected penalties
+    against the cost of the work. The institutional levers set them.
+    """
+
+    decline_penalty: NonNegativeFloat = 2.0
+    false_closure_penalty: NonNegativeFloat = 2.0
+    harm_penalty: NonNegativeFloat = 0.0
+    choice_temperature: PositiveFloat = 1.0
+    load_sensitivity: NonNegativeFloat = 1.0
+
+
+class TownConfig(Section):
+    """A whole town: the input of one model run."""
+
+    town: Town
+    areas: list[Area] = Field(min_length=1)
+    grids: list[Grid] = Field(min_length=1)
+    compounds: list[Compounds] = []
+    property_managers: list[PropertyManager] = []
+    departments: list[Department] = Field(min_length=1)
+    centre: GridCentre = GridCentre()
+    inspectors: list[InspectorTeam] = []
+    incident_kinds: list[IncidentKind] = Field(min_length=1)
+    residents: Residents = Residents()
+    incentives: Incentives = Incentives()
+
+    @property
+    def population(self) -> int:
+        return sum(g.population for g in self.grids)
+
+    def handler_ids(self) -> set[str]:
+        """Ids that a mandate may name: departments, and the property-manager token."""
+        return {d.id for d in self.departments} | {PROPERTY_MANAGER}
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Self:
+        _unique("areas", [a.id for a in self.areas])
+        _unique("grids", [g.id for g in self.grids])
+        _unique("departments", [d.id for d in self.departments])
+        _unique("property_managers", [p.id for p in self.property_managers])
+        _unique("incident_kinds", [k.id for k in self.incident_kinds])
+        _unique("inspectors", [t.id for t in self.inspectors])
+        _unique("compounds", [c.id for c in self.compounds])
+        areas = {a.id for a in self.areas}
+        grids = {g.id for g in self.grids}
+        managers = {p.id for p in self.property_managers}
+        for i, g in enumerate(self.grids):
+            _known(f"grids[{i}].area", g.area, areas)
+        for i, c in enumerate(self.compounds):
+            _known(f"compounds[{i}].grid", c.grid, grids)
+            _known(f"compounds[{i}].property_manager", c.property_manager, managers)
+        for i, t in enumerate(self.inspectors):
+            for g in t.grids or []:
+                _known(f"inspectors[{i}].grids", g, grids)
+        handlers = self.handler_ids()
+        area_keys = areas | {a.kind for a in self.areas}
+        for i, k in enumerate(self.incident_kinds):
+            for o in k.owners:
+                _known(f"incident_kinds[{i}].owners", o, handlers)
+            for a in k.area_factors:
+                _known(f"incident_kinds[{i}].area_factors", a, area_keys)
+            if k.location == "compound" and not self.compounds:
+                raise ValueError(
+                    f"incident_kinds[{i}].location = 'compound' but the town has no compounds"
+                )
+        if self.centre.catch_all is not None:
+            _known("centre.catch_all", self.centre.catch_all, {d.id for d in self.departments})
+        for grid in self.grids:
+            housed = sum(c.count * c.population for c in self.compounds if c.grid == grid.id)
+            if housed > grid.population:
+                raise ValueError(
+                    f"compounds in grid '{grid.id}' house {housed} people, "
+                    f"more than its population {grid.population}"
+                )
+        return self
+
+
+def _unique(section: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{section}: id '{i}' appears twice; ids must be unique")
+        seen.add(i)
+
+
+def _known(field: str, value: str, allowed: set[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{field}: '{value}' is not defined; allowed: {sorted(allowed)}")
