@@ -5,9 +5,9 @@ The handler compares four responses by their expected cost, in officer-hour equi
 - ``full`` fix: the work itself, ``effort × hour_cost × load``;
 - ``superficial`` fix (a warning sign): a share of that work, plus the risk that the on-site
   check catches it (false-closure penalty and the full work after all), plus the expected
-  harm penalty while the hazard stays, plus the handler's own ``integrity`` cost of cutting
-  corners;
-- closure on ``paper``: no work, a higher chance of being caught, twice the integrity cost;
+  harm penalty while the hazard stays, plus the handler's own professional norm against
+  cutting corners, ``integrity`` per hour of the job left undone (not raised by load);
+- closure on ``paper``: no work, a higher chance of being caught, twice the norm cost;
 - ``decline`` ("not ours"): the decline penalty and the full work if the order comes back,
   weighted by how clearly the mandate map makes the order the handler's own (one owner: 1;
   n plausible owners: 1/n).
@@ -45,10 +45,11 @@ def response_costs(*, effort: float, unit: float, share: float, blame: float,
     """Expected cost of each response to one work order (see the module docstring)."""
     full = effort * unit
     caught = false_closure_penalty + full
+    norm = integrity * effort
     return {
         "full": full,
-        "superficial": share * full + detect_superficial * caught + harm_cost_partial + integrity,
-        "paper": detect_paper * caught + harm_cost_unsolved + 2 * integrity,
+        "superficial": share * full + detect_superficial * caught + harm_cost_partial + norm,
+        "paper": detect_paper * caught + harm_cost_unsolved + 2 * norm,
         "decline": blame * (decline_penalty + full),
     }
 

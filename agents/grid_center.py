@@ -156,7 +156,7 @@ class GridCenter(mesa.Agent):
     def evaluate(self, case: Case) -> None:
         """综合评价: a subjective rating on the outcome, and call-backs (回访) to the reporters."""
         state = case.incident.state.value
-        level = {"fixed": 0, "partial": 1, "unsolved": 2}[state]
+        level = {"fixed": 0, "gone": 1, "partial": 1, "unsolved": 2}[state]
         if self.model.org_rng.random() < self.spec.rating_noise:
             level = min(2, max(0, level + (1 if self.model.org_rng.random() < 0.5 else -1)))
         callers = [c.reporter for c in (case, *case.duplicates) if c.source != "patrol"

@@ -73,6 +73,8 @@ class GridInspector(mesa.Agent):
         state = case.incident.state.value
         if state == "fixed":
             passed, reason = True, "fixed"
+        elif state == "gone":
+            passed, reason = True, "nothing there any more"
         elif state == "partial":
             passed = self.model.org_rng.random() >= centre.detect_superficial
             reason = "superficial fix passed as handled" if passed else "only a superficial fix"
@@ -109,7 +111,7 @@ class InspectorTeamAgents:
             return 0.0
         per_hour = self.spec.coverage_per_shift / self.spec.shift.hours
         return (n * per_hour * self.competence(incident.kind.domain)
-                * incident.kind.inspector_visibility)
+                * incident.kind.inspector_visibility * incident.conspicuity())
 
     def on_duty_after(self, now: float, duty_hours: float) -> float:
         return advance_on_duty(now, duty_hours, self.spec.shift)

@@ -40,6 +40,7 @@ class IncidentState(StrEnum):
     UNSOLVED = "unsolved"
     PARTIAL = "partial"  # a superficial fix: a warning sign, a word with the parties
     FIXED = "fixed"
+    GONE = "gone"  # went away by itself (the vendor moved on, the car drove off)
 
 
 class Incident:
@@ -48,7 +49,7 @@ class Incident:
     def __init__(self, model: JointEnforcementModel, incident_id: int, kind: IncidentKind,
                  grid: str, area: str, compound: str | None, time: float, effort: float,
                  xy: tuple[float, float], thresholds: np.ndarray,
-                 escalate_after: float | None) -> None:
+                 escalate_after: float | None, lasts: float | None) -> None:
         self.model = model
         self.id = incident_id
         self.kind = kind
@@ -65,6 +66,7 @@ class Incident:
         self.injuries = 0
         self._thresholds = thresholds  # [harm, notice, discovery per inspector team]
         self._escalate_after = escalate_after
+        self._lasts = lasts
         self._harm_left = float(thresholds[0])
         self._harm_since = time
         self._harm_event: Event | None = None
@@ -83,15 +85,24 @@ class Incident:
         self._schedule_discovery(self._thresholds[2:])
         if self._escalate_after is not None:
             model.schedule_event(self.escalate, at=model.time + self._escalate_after)
+        if self._lasts is not None:
+            model.schedule_event(self.go_away, at=model.time + self._lasts)
 
     @property
     def solved(self) -> bool:
-        return self.state is IncidentState.FIXED
+        """Nothing is left to do: fixed, or gone by itself."""
+        return self.state in (IncidentState.FIXED, IncidentState.GONE)
 
     def fix(self) -> None:
-        """A full fix: the hazard is gone."""
-        self._set_state(IncidentState.FIXED)
-        self.fixed_at = self.model.time
+        """A full fix: the hazard is gone for good."""
+        if self.state is not IncidentState.GONE:
+            self._set_state(IncidentState.FIXED)
+            self.fixed_at = self.model.time
+
+    def go_away(self) -> None:
+        """A transient problem ends by itself; it was not solved, and may well come back."""
+        if not self.solved:
+            self._set_state(IncidentState.GONE)
 
     def partial_fix(self) -> None:
         """A superficial fix (a warning sign): the hazard is lowered, the problem stays."""
@@ -104,15 +115,19 @@ class Incident:
         self._schedule_harm()
 
     def watch_again(self) -> None:
-        """A case about it was closed but the problem remains: patrols can find it again."""
-        if not self.solved:
+        """A case about it was closed but nothing was done: patrols can find it again.
+
+        A superficially fixed problem (a sign over the hole) looks handled to a patrol; only
+        residents' calls bring it back.
+        """
+        if self.state is IncidentState.UNSOLVED:
             rng = self.model.org_rng
             self._schedule_discovery(rng.exponential(1.0, len(self.model.inspector_teams)))
 
     # -- harm to passers-by ------------------------------------------------------------------
     def harm_rate(self) -> float:
         """Expected injuries per hour now (passers × harm per exposure, lowered by a fix)."""
-        if self.state is IncidentState.FIXED:
+        if self.solved:
             return 0.0
         hazard = self.kind.hazard
         rate = self.kind.passers_per_hour * hazard.harm_per_exposure
@@ -146,10 +161,15 @@ class Incident:
         self._harm_since = self.model.time
         self._schedule_harm()
 
+    def conspicuity(self) -> float:
+        """How much it looks like a problem: a superficial fix (a sign, a cone) makes it look
+        handled, lowering visibility by the same factor as the hazard."""
+        return self.kind.hazard.partial_fix_factor if self.state is IncidentState.PARTIAL else 1.0
+
     # -- residents notice and report ---------------------------------------------------------
     def notice_rate(self) -> float:
         """Passers per hour who notice it and would call the hotline if they trust it helps."""
-        return (self.kind.passers_per_hour * self.kind.public_visibility
+        return (self.kind.passers_per_hour * self.kind.public_visibility * self.conspicuity()
                 * self.model.config.residents.report_propensity)
 
     def _schedule_notice(self, threshold: float) -> None:
@@ -259,6 +279,7 @@ class IncidentSource:
         thresholds = rng.exponential(1.0, 2 + self._n_teams)
         escalate_after = (float(kind.escalation.after_hours.sample(rng))
                           if kind.escalation is not None else None)
+        lasts = float(kind.lasts_hours.sample(rng)) if kind.lasts_hours is not None else None
         xy = self.model.map_position(grid, compound, u[2], u[3])
         return Incident(self.model, 0, kind, grid, area, compound, time, effort, xy,
-                        thresholds, escalate_after)
+                        thresholds, escalate_after, lasts)

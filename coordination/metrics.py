@@ -68,9 +68,9 @@ def compute_metrics(model: JointEnforcementModel, log: pd.DataFrame | None = Non
     officer_hours = sum(h.hours_worked for h in model.handlers.values()) + meeting_hours
 
     return {
-        "cases_reported": int(len(reports)),
-        "cases_registered": int(len(registered)),
-        "cases_closed": int(len(closed)),
+        "cases_reported": len(reports),
+        "cases_registered": len(registered),
+        "cases_closed": len(closed),
         "closure_rate": _ratio(len(closed), len(registered)),
         "on_time_rate": _ratio(on_time.sum(), len(closed)),
         "real_resolution_rate": _ratio((closed["incident_state"] == "fixed").sum(),
@@ -80,7 +80,7 @@ def compute_metrics(model: JointEnforcementModel, log: pd.DataFrame | None = Non
         "superficial_fixes": int((handled["outcome"] == "superficial fix").sum()),
         "declines": int(((step == Step.FEEDBACK) & (outcome == "declined")).sum()),
         "mean_hops": _ratio(len(dispatches), dispatches["case_id"].nunique()),
-        "open_cases": int(len(open_ids)),
+        "open_cases": len(open_ids),
         "overdue_cases": int(overdue),
         "injuries": int((step == Step.INJURY).sum()),
         "escalations": int((step == Step.ESCALATION).sum()),

@@ -105,7 +105,7 @@ class Department(Section):
     shift: Shift = Shift()
     response_hours: Distribution = Exponential(mean=4.0)
     hour_cost: PositiveFloat = 1.0
-    integrity: NonNegativeFloat = 1.0
+    integrity: NonNegativeFloat = 0.7
     behaviour: Literal["strategic", "compliant"] = "strategic"
 
 
@@ -187,6 +187,7 @@ class IncidentKind(Section):
     superficial_share: float = Field(0.15, gt=0.0, le=1.0)
     simple: bool = False
     deadline_hours: PositiveFloat = 72.0
+    lasts_hours: Distribution | None = None
     passers_per_hour: NonNegativeFloat = 20.0
     public_visibility: NonNegativeFloat = 1.0
     inspector_visibility: NonNegativeFloat = 1.0

@@ -1,0 +1,161 @@
+"""The ``gridgov`` command line.
+
+Exit codes: 0 success, 2 bad input (a message naming the field, the value and what is
+allowed; no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from coordination import JointEnforcementModel
+from gridgov import __version__
+from gridgov.output import to_json, write_atomic
+from institutions import ConfigError, TownConfig, list_presets, load_config, load_preset
+from institutions.loading import preset_path
+
+app = typer.Typer(
+    help="gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+presets_app = typer.Typer(help="List and show the shipped town presets.", no_args_is_help=True)
+app.add_typer(presets_app, name="presets")
+err = Console(stderr=True)
+PROGRESS_AFTER_SECONDS = 2.0
+
+
+def bad_input(message: str) -> typer.Exit:
+    """Print a one-paragraph error on stderr and return the exit for bad input (2)."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gridgov {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理)."""
+
+
+def _town(preset: str, config: Path | None) -> TownConfig:
+    return load_config(config) if config is not None else load_preset(preset)
+
+
+def run_days(model: JointEnforcementModel, days: int, quiet: bool = False) -> None:
+    """Run ``days`` simulated days, with a progress bar on stderr once it takes a while."""
+    started = time.perf_counter()
+    progress: Progress | None = None
+    task = None
+    for day in range(days):
+        model.run_for(24)
+        if progress is None and not quiet and time.perf_counter() - started > PROGRESS_AFTER_SECONDS:
+            progress = Progress(TextColumn("simulating"), BarColumn(),
+                                TextColumn("day {task.completed}/{task.total}"),
+                                TimeRemainingColumn(), console=err, transient=True)
+            progress.start()
+            task = progress.add_task("run", total=days)
+        if progress is not None and task is not None:
+            progress.update(task, completed=day + 1)
+    if progress is not None:
+        progress.stop()
+
+
+@app.command()
+def run(
+    preset: Annotated[str, typer.Option(help="Town preset (see `gridgov presets list`).")] = "n_town",
+    config: Annotated[Path | None, typer.Option(help="A town config TOML file instead of a preset.")] = None,
+    days: Annotated[int, typer.Option(min=1, help="Simulated days.")] = 365,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of all randomness.")] = 1,
+    scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
+                                                  "timeseries.parquet and config.json here.")] = None,
+) -> None:
+    """Run one town and print its metrics.
+
+    Example: gridgov run --preset n_town --days 90 --seed 7 --json
+    """
+    try:
+        cfg = _town(preset, config)
+        if out is not None and out.exists() and not out.is_dir():
+            raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")
+        model = JointEnforcementModel(cfg, scale=scale, rng=seed)
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    run_days(model, days, quiet=False)
+    metrics = model.metrics()
+    if out is not None:
+        _write_outputs(out, model, metrics, dict(preset=None if config else preset,
+                                                 config=str(config) if config else None,
+                                                 days=days, seed=seed, scale=scale))
+    if json_out:
+        sys.stdout.write(to_json(metrics) + "\n")
+    else:
+        _print_metrics(metrics, f"{model.config.town.name}: {days} days, seed {seed}, scale {scale}")
+
+
+def _write_outputs(out: Path, model: JointEnforcementModel, metrics: dict, run_args: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "metrics.json",
+                 lambda p: p.write_text(to_json({"run": run_args, "metrics": metrics}, indent=2)))
+    write_atomic(out / "config.json",
+                 lambda p: p.write_text(to_json(model.config.model_dump(mode="json"), indent=2)))
+    log = model.case_log()
+    write_atomic(out / "case_log.parquet", lambda p: log.to_parquet(p, index=False))
+    series = model.timeseries().reset_index(drop=True)
+    write_atomic(out / "timeseries.parquet", lambda p: series.to_parquet(p, index=False))
+
+
+def _print_metrics(metrics: dict, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.0%}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
+        elif isinstance(value, float):
+            value = f"{value:.3f}"
+        table.add_row(name, str(value))
+    Console().print(table)
+
+
+@presets_app.command("list")
+def presets_list() -> None:
+    """List the shipped presets.
+
+    Example: gridgov presets list
+    """
+    for name in list_presets():
+        cfg = load_preset(name)
+        typer.echo(f"{name}\t{cfg.town.name} ({cfg.town.name_zh}), {cfg.population:,} people, "
+                   f"{len(cfg.grids)} grids")
+
+
+@presets_app.command("show")
+def presets_show(name: Annotated[str, typer.Argument(help="Preset name.")]) -> None:
+    """Print a preset's TOML, with the source of each number.
+
+    Example: gridgov presets show n_town
+    """
+    try:
+        path = preset_path(name)
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    typer.echo(path.read_text(encoding="utf-8"))
