@@ -87,9 +87,8 @@ def _number_means_fixed(value: object) -> object:
 
 
 Distribution = Annotated[
-    Fixed | Exponential | LogNormal | Uniform,
+    Annotated[Fixed | Exponential | LogNormal | Uniform, Field(discriminator="dist")],
     BeforeValidator(_number_means_fixed),
-    Field(discriminator="dist"),
 ]
 """Any named distribution; the ``dist`` key chooses which."""
 
