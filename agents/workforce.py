@@ -33,20 +33,20 @@ def advance_on_duty(now: float, hours: float, shift: Shift) -> float:
     if shift.hours >= HOURS_PER_DAY:
         return now + hours
     start, length = float(shift.start), float(shift.hours)
-    t, left = now, hours
-    while True:
-        day = math.floor(t / HOURS_PER_DAY) * HOURS_PER_DAY
-        begin, end = day + start, day + start + length
-        if t < begin:
-            t = begin
-        elif t >= end:
-            t = begin + HOURS_PER_DAY
-            continue
-        if t + left <= end:
-            return t + left
-        left -= end - t
-        t = begin + HOURS_PER_DAY
-
+    day = math.floor(now / HOURS_PER_DAY) * HOURS_PER_DAY
+    if now >= day + start + length:  # after today's shift: wait for tomorrow's
+        day += HOURS_PER_DAY
+    t = max(now, day + start)
+    left_today = day + start + length - t
+    if hours <= left_today:
+        return t + hours
+    hours -= left_today
+    whole_days = math.floor(hours / length)
+    hours -= whole_days * length
+    next_begin = day + HOURS_PER_DAY * (1 + whole_days) + start
+    if hours == 0.0:
+        return next_begin - HOURS_PER_DAY + length
+    return next_begin + hours
 
 class Workforce:
     """``size`` people on a shift, each giving ``availability`` of it to this kind of work.

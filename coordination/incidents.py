@@ -149,7 +149,8 @@ class Incident:
         rate = self.harm_rate()
         if rate > 0:
             at = self.model.time + max(self._harm_left, 0.0) / rate
-            self._harm_event = self.model.schedule_event(self.injure, at=at)
+            if math.isfinite(at):
+                self._harm_event = self.model.schedule_event(self.injure, at=at)
 
     def injure(self) -> None:
         """Someone passing by is hurt; the next injury needs a fresh draw of exposure."""
@@ -175,7 +176,9 @@ class Incident:
     def _schedule_notice(self, threshold: float) -> None:
         rate = self.notice_rate()
         if rate > 0 and not self.solved:
-            self.model.schedule_event(self.noticed, at=self.model.time + threshold / rate)
+            at = self.model.time + threshold / rate
+            if math.isfinite(at):
+                self.model.schedule_event(self.noticed, at=at)
 
     def noticed(self) -> None:
         """A resident passing by notices the problem and decides whether to call 12345."""
@@ -190,14 +193,14 @@ class Incident:
         best_time, best_team = math.inf, None
         for team, threshold in zip(self.model.inspector_teams, thresholds, strict=True):
             rate = team.detection_rate(self)
-            if rate > 0:
+            if rate > 0 and math.isfinite(float(threshold) / rate):
                 when = team.on_duty_after(self.model.time, float(threshold) / rate)
                 if when < best_time:
                     best_time, best_team = when, team
         if self._watch_event is not None:
             self._watch_event.cancel()
             self._watch_event = None
-        if best_team is not None:
+        if best_team is not None and math.isfinite(best_time):
             self.discoverer_team = best_team
             self._watch_event = self.model.schedule_event(self.discovered, at=best_time)
 
@@ -268,7 +271,7 @@ class IncidentSource:
     def _draw(self, rng: np.random.Generator, kind: IncidentKind, grid: str, area: str,
               compounds: list[tuple[str, int]], day_start: float) -> Incident:
         # A fixed number of draws per incident, whatever the config's institutions.
-        u = rng.random(4)
+        u = rng.random(4).tolist()
         time = day_start + 24.0 * u[0]
         compound = None
         if compounds:

@@ -51,7 +51,7 @@ def compute_metrics(model: JointEnforcementModel, log: pd.DataFrame | None = Non
 
     reg_time = registered.set_index("case_id")["time"]
     deadline = reg_time + registered.set_index("case_id")["kind"].map(
-        {k.id: k.deadline_hours for k in model.config.incident_kinds})
+        {k.id: k.deadline_hours for k in model.config.incident_kinds}).astype("float64")
     close_time = closed.set_index("case_id")["time"]
     hours_to_close = close_time - reg_time.reindex(close_time.index)
     on_time = close_time <= deadline.reindex(close_time.index)

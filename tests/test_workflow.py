@@ -75,7 +75,7 @@ def test_the_workflow_refuses_a_closure_out_of_order(n_town_month):
 
 
 def test_duplicate_reports_merge_into_the_open_case(village):
-    model = run_town(village, days=30, **{"residents.report_propensity": 0.2})
+    model = run_town(village, days=30, **{"residents.report_propensity": 0.02})
     log = model.case_log()
     merged = log[(log["step"] == "register") & (log["outcome"] == "merged")]
     assert len(merged) > 0
