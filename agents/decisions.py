@@ -6,7 +6,7 @@ The handler compares four responses by their expected cost, in officer-hour equi
 - ``superficial`` fix (a warning sign): a share of that work, plus the risk that the on-site
   check catches it (false-closure penalty and the full work after all), plus the expected
   harm penalty while the hazard stays, plus the handler's own professional norm against
-  cutting corners, ``integrity`` per hour of the job left undone (not raised by load);
+  cutting corners, ``integrity`` per hour of effort the job needs (not raised by load);
 - closure on ``paper``: no work, a higher chance of being caught, twice the norm cost;
 - ``decline`` ("not ours"): the decline penalty and the full work if the order comes back,
   weighted by how clearly the mandate map makes the order the handler's own (one owner: 1;

@@ -95,8 +95,7 @@ class GridCenter(mesa.Agent):
 
     def blame(self, case: Case, handler: WorkOrderHandler) -> float:
         """How clearly the order is the handler's own: 1 for a sole owner, 1/n for n plausible."""
-        owners = self.candidates(case.incident)
-        return 1.0 / len(owners) if handler in owners else 0.5
+        return 1.0 / len(self.candidates(case.incident))
 
     def decline_reason(self, case: Case, handler: WorkOrderHandler) -> str:
         others = [h.key for h in self.candidates(case.incident) if h is not handler]

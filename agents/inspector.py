@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from agents.workforce import advance_on_duty
 
@@ -88,9 +89,11 @@ class GridInspector(mesa.Agent):
 class InspectorTeamAgents:
     """A team's members grid by grid, and the team's combined patrol coverage."""
 
-    def __init__(self, model: JointEnforcementModel, spec: InspectorTeam) -> None:
+    def __init__(self, model: JointEnforcementModel, spec: InspectorTeam,
+                 patrol_rng: np.random.Generator) -> None:
         self.model = model
         self.spec = spec
+        self.patrol_rng = patrol_rng  # when this team would find each new problem
         grids = spec.grids or [g.id for g in model.config.grids]
         self.members: dict[str, list[GridInspector]] = {g: [] for g in grids}
         for i in range(spec.count):

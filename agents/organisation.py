@@ -6,8 +6,8 @@ then a full fix, a superficial fix or a closure on paper.
 
 Example:
     >>> from coordination import JointEnforcementModel
-    >>> model = JointEnforcementModel(scale=0.05, rng=2)
-    >>> model.run_for(24 * 14)
+    >>> model = JointEnforcementModel(scale=0.1, rng=2)
+    >>> model.run_for(24 * 30)
     >>> squad = model.departments["cheng_guan"]
     >>> squad.orders_received > 0
     True

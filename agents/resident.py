@@ -37,7 +37,8 @@ class Resident(mesa.Agent):
         self.reports = 0
         self.injuries = 0
         self.following: Incident | None = None
-        self.repeats = 0
+        self.followed: Incident | None = None  # the last problem called about again
+        self.repeats = 0  # calls again about ``followed``
 
     @property
     def log_name(self) -> str:
@@ -68,13 +69,16 @@ class Resident(mesa.Agent):
     def hear_outcome(self, incident: Incident) -> bool:
         """Called back (回访) about a closed case: satisfied only if the problem is really gone.
 
-        A dissatisfied resident loses trust and, up to ``max_repeats`` times, calls again later.
+        A dissatisfied resident loses trust and calls again later, up to ``max_repeats`` times
+        about the same problem (and about one problem at a time).
         """
         params = self.model.config.residents
         if incident.solved:
             self.adjust_trust(params.trust_gain)
             return True
         self.adjust_trust(-params.trust_loss)
+        if self.followed is not incident:
+            self.followed, self.repeats = incident, 0
         if self.following is None and self.repeats < params.max_repeats:
             self.following = incident
             delay = float(params.repeat_after_hours.sample(self.model.resident_rng))

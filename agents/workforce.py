@@ -29,21 +29,23 @@ def advance_on_duty(now: float, hours: float, shift: Shift) -> float:
     Example:
         >>> advance_on_duty(16.0, 2.0, Shift(start=8, hours=9))   # 16-17, then 8-9 next day
         33.0
+        >>> advance_on_duty(26.0, 4.0, Shift(start=20, hours=9))  # night shift: 2-5, then 20-21
+        45.0
     """
     if shift.hours >= HOURS_PER_DAY:
         return now + hours
     start, length = float(shift.start), float(shift.hours)
-    day = math.floor(now / HOURS_PER_DAY) * HOURS_PER_DAY
-    if now >= day + start + length:  # after today's shift: wait for tomorrow's
-        day += HOURS_PER_DAY
-    t = max(now, day + start)
-    left_today = day + start + length - t
-    if hours <= left_today:
+    begin = math.floor((now - start) / HOURS_PER_DAY) * HOURS_PER_DAY + start  # last shift start
+    if now >= begin + length:  # that shift is over: wait for the next
+        begin += HOURS_PER_DAY
+    t = max(now, begin)
+    left_in_shift = begin + length - t
+    if hours <= left_in_shift:
         return t + hours
-    hours -= left_today
-    whole_days = math.floor(hours / length)
-    hours -= whole_days * length
-    next_begin = day + HOURS_PER_DAY * (1 + whole_days) + start
+    hours -= left_in_shift
+    whole_shifts = math.floor(hours / length)
+    hours -= whole_shifts * length
+    next_begin = begin + HOURS_PER_DAY * (1 + whole_shifts)
     if hours == 0.0:
         return next_begin - HOURS_PER_DAY + length
     return next_begin + hours

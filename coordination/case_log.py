@@ -7,8 +7,9 @@ Example:
     >>> log = CaseLog()
     >>> log.append(1, 7, "street_light", "east", "g1", 3.5, Step.COLLECT, "inspector:12",
     ...            "reported", "patrol", "unsolved")
-    >>> log.frame()[["case_id", "step", "step_zh"]].iloc[0].tolist()
-    [1, 'collect', '信息收集']
+    >>> row = log.frame().iloc[0]
+    >>> int(row["case_id"]), row["step"], row["step_zh"]
+    (1, 'collect', '信息收集')
 """
 
 from __future__ import annotations

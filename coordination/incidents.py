@@ -251,7 +251,6 @@ class IncidentSource:
                     compounds = [*compounds, ("", street)] if street > 0 else compounds
                 self._plan.append((kind, grid.id, grid.area, per_day, compounds))
         self._next_id = 1
-        self._n_teams = len(model.inspector_teams)
 
     def draw_day(self) -> list[Incident]:
         """The incidents arising in the coming 24 hours, in order of time."""
@@ -270,19 +269,21 @@ class IncidentSource:
 
     def _draw(self, rng: np.random.Generator, kind: IncidentKind, grid: str, area: str,
               compounds: list[tuple[str, int]], day_start: float) -> Incident:
-        # A fixed number of draws per incident, whatever the config's institutions.
-        u = rng.random(4).tolist()
-        time = day_start + 24.0 * u[0]
+        # The same nine uniforms per incident whatever the config, turned into values by
+        # quantiles, so that runs under other settings stay coupled draw for draw.
+        u_time, u_place, u_x, u_y, u_effort, u_lasts, u_esc, u_harm, u_notice = rng.random(9).tolist()
+        time = day_start + 24.0 * u_time
         compound = None
         if compounds:
             sizes = np.array([n for _, n in compounds], dtype=float)
-            pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u[1], side="right"))
+            pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u_place, side="right"))
             compound = compounds[min(pick, len(compounds) - 1)][0] or None
-        effort = float(kind.effort_hours.sample(rng))
-        thresholds = rng.exponential(1.0, 2 + self._n_teams)
-        escalate_after = (float(kind.escalation.after_hours.sample(rng))
+        effort = kind.effort_hours.quantile(u_effort)
+        patrol = [team.patrol_rng.exponential(1.0) for team in self.model.inspector_teams]
+        thresholds = np.array([-math.log1p(-u_harm), -math.log1p(-u_notice), *patrol])
+        escalate_after = (kind.escalation.after_hours.quantile(u_esc)
                           if kind.escalation is not None else None)
-        lasts = float(kind.lasts_hours.sample(rng)) if kind.lasts_hours is not None else None
-        xy = self.model.map_position(grid, compound, u[2], u[3])
+        lasts = kind.lasts_hours.quantile(u_lasts) if kind.lasts_hours is not None else None
+        xy = self.model.map_position(grid, compound, u_x, u_y)
         return Incident(self.model, 0, kind, grid, area, compound, time, effort, xy,
                         thresholds, escalate_after, lasts)

@@ -16,9 +16,11 @@ Example:
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import mesa
+import numpy as np
 import pandas as pd
 from mesa.time import Priority, Schedule
 
@@ -37,6 +39,21 @@ from coordination.workflow import CaseWorkflow
 from institutions import TownConfig, load_preset, scaled, with_overrides
 
 HOURS_PER_DAY = 24
+
+
+def keyed_stream(parent: np.random.Generator, key: str) -> np.random.Generator:
+    """A generator derived from ``parent``'s seed and a name, independent of draw order.
+
+    Example:
+        >>> import numpy as np
+        >>> a = keyed_stream(np.random.default_rng(1), "patrol")
+        >>> b = keyed_stream(np.random.default_rng(1), "patrol")
+        >>> a.random() == b.random()
+        True
+    """
+    seq = parent.bit_generator.seed_seq
+    return np.random.default_rng(np.random.SeedSequence(
+        seq.entropy, spawn_key=(*seq.spawn_key, zlib.crc32(key.encode()))))
 
 
 class JointEnforcementModel(mesa.Model):
@@ -124,7 +141,9 @@ class JointEnforcementModel(mesa.Model):
         self.centre = GridCenter(self)
         self.departments = {d.id: Department(self, d) for d in cfg.departments}
         self.property_managers = {p.id: PropertyManager(self, p) for p in cfg.property_managers}
-        self.inspector_teams = [InspectorTeamAgents(self, t) for t in cfg.inspectors]
+        # each team's stream is keyed by its id: adding a team changes no other draw
+        self.inspector_teams = [InspectorTeamAgents(self, t, keyed_stream(self.incident_rng, t.id))
+                                for t in cfg.inspectors]
 
     def map_position(self, grid: str, compound: str | None, u: float, v: float
                      ) -> tuple[float, float]:

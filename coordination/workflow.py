@@ -7,8 +7,8 @@ the handler's feedback, and a closure the check finds false goes back (返工).
 
 Example:
     >>> from coordination import JointEnforcementModel
-    >>> model = JointEnforcementModel(scale=0.02, rng=1)
-    >>> model.run_for(24 * 7)
+    >>> model = JointEnforcementModel(scale=0.05, rng=1)
+    >>> model.run_for(24 * 14)
     >>> states = {c.state for c in model.workflow.cases.values()}
     >>> CaseState.CLOSED in states
     True

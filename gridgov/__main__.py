@@ -1,3 +1,6 @@
+"""``python -m gridgov``: the same as the ``gridgov`` command."""
+
 from gridgov.cli import app
 
-app(prog_name="gridgov")
+if __name__ == "__main__":
+    app(prog_name="gridgov")

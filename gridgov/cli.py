@@ -81,8 +81,8 @@ def run_days(model: JointEnforcementModel, days: int, quiet: bool = False) -> No
 def run(
     preset: Annotated[str, typer.Option(help="Town preset (see `gridgov presets list`).")] = "n_town",
     config: Annotated[Path | None, typer.Option(help="A town config TOML file instead of a preset.")] = None,
-    days: Annotated[int, typer.Option(min=1, help="Simulated days.")] = 365,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of all randomness.")] = 1,
+    days: Annotated[int, typer.Option(help="Simulated days (>= 1).")] = 365,
+    seed: Annotated[int, typer.Option(help="Seed of all randomness (>= 0).")] = 1,
     scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
@@ -93,6 +93,10 @@ def run(
     Example: gridgov run --preset n_town --days 90 --seed 7 --json
     """
     try:
+        if days < 1:
+            raise ConfigError(f"--days: {days} is not allowed; a whole number of days >= 1")
+        if seed < 0:
+            raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
         cfg = _town(preset, config)
         if out is not None and out.exists() and not out.is_dir():
             raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")

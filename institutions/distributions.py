@@ -11,11 +11,14 @@ Example:
     2.0
     >>> float(d.sample(np.random.default_rng(1))) > 0
     True
+    >>> round(d.quantile(0.5), 4)   # the median: draws by quantile keep runs coupled
+    1.3863
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
@@ -24,6 +27,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeF
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def quantile(self, u: float) -> float:  # pragma: no cover - each subclass defines it
+        raise NotImplementedError
+
+
+_EDGE = 1e-12
+
+
+def _open_unit(u: float) -> float:
+    return min(max(u, _EDGE), 1.0 - _EDGE)
 
 
 class Fixed(_Dist):
@@ -39,6 +52,9 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
         return self.value if size is None else np.full(size, self.value)
 
+    def quantile(self, u: float) -> float:
+        return self.value
+
 
 class Exponential(_Dist):
     """Exponential with the given mean (memoryless waits)."""
@@ -48,6 +64,9 @@ class Exponential(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
         return rng.exponential(self.mean, size)
+
+    def quantile(self, u: float) -> float:
+        return -self.mean * math.log1p(-_open_unit(u))
 
 
 class LogNormal(_Dist):
@@ -64,6 +83,9 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, size)
 
+    def quantile(self, u: float) -> float:
+        return self.median * math.exp(self.sigma * NormalDist().inv_cdf(_open_unit(u)))
+
 
 class Uniform(_Dist):
     """Uniform between low and high."""
@@ -78,6 +100,9 @@ class Uniform(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
         return rng.uniform(self.low, self.high, size)
+
+    def quantile(self, u: float) -> float:
+        return self.low + u * (self.high - self.low)
 
 
 def _number_means_fixed(value: object) -> object:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -136,11 +137,14 @@ def scaled(cfg: TownConfig, scale: float) -> TownConfig:
     def staff(n: int) -> int:
         return max(1, round(n * scale)) if n > 0 else 0
 
+    def people(n: int) -> int:  # rounded down alike, so compounds still fit in their grid
+        return math.floor(n * scale + 1e-9)
+
     out = cfg.model_copy(deep=True)
     for g in out.grids:
-        g.population = round(g.population * scale)
+        g.population = people(g.population)
     for c in out.compounds:
-        c.population = int(c.population * scale)
+        c.population = people(c.population)
     for d in out.departments:
         d.officers = staff(d.officers)
     for p in out.property_managers:

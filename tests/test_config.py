@@ -79,12 +79,12 @@ def test_unknown_keys_are_errors_not_silently_ignored(village):
 def test_malformed_toml_names_the_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[town\nname = 'x'\n")
-    with pytest.raises(ConfigError, match="bad.toml.*not valid TOML"):
+    with pytest.raises(ConfigError, match=r"bad.toml.*not valid TOML"):
         load_config(bad)
 
 
 def test_unknown_preset_lists_the_presets():
-    with pytest.raises(ConfigError, match="allowed: .*n_town"):
+    with pytest.raises(ConfigError, match=r"allowed: .*n_town"):
         load_preset("atlantis")
 
 

@@ -6,10 +6,10 @@ import warnings
 
 import mesa
 import pandas as pd
-import pytest
 
 from coordination import METRIC_NAMES, JointEnforcementModel
 from gridgov.output import to_json
+from institutions import validate_config
 from tests.conftest import run_town
 from tests.stats import mean_interval, paired_difference_interval
 
@@ -46,6 +46,16 @@ def test_same_seed_under_two_settings_faces_the_same_incidents(village):
         "residents.report_propensity": 0.05})
     assert base.case_log().shape != reformed.case_log().shape  # the settings do matter …
     pd.testing.assert_frame_equal(_incident_stream(base), _incident_stream(reformed))  # … not the world
+
+
+def test_a_new_inspector_team_or_effort_distribution_leaves_the_incidents_alone(village):
+    data = village.model_dump()
+    data["inspectors"].append({"id": "volunteers", "count": 6, "competence": {"water": 0.9}})
+    data["incident_kinds"][0]["effort_hours"] = 2.0  # a fixed effort draws nothing
+    changed = JointEnforcementModel(validate_config(data), rng=3)
+    changed.run_for(24 * 30)
+    base = run_town(village, seed=3)
+    pd.testing.assert_frame_equal(_incident_stream(base), _incident_stream(changed))
 
 
 def test_every_metric_is_present_in_every_run(village):

@@ -112,9 +112,8 @@ def test_on_duty_time_adds_up(start, length, now, hours):
 
 
 def _duty_hours_between(a: float, b: float, shift: Shift) -> float:
-    total, day = 0.0, (a // 24) * 24
-    while day < b:
-        lo, hi = day + shift.start, day + shift.start + shift.hours
-        total += max(0.0, min(b, hi) - max(a, lo))
-        day += 24
+    total, lo = 0.0, ((a - shift.start) // 24 - 1) * 24 + shift.start
+    while lo < b:
+        total += max(0.0, min(b, lo + shift.hours) - max(a, lo))
+        lo += 24
     return total
