@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from coordination.workflow import Case
     from institutions.schema import Department as DepartmentSpec
     from institutions.schema import PropertyManager as PropertyManagerSpec
+    from institutions.schema import WorkOrderHandler as HandlerSpec
 
 PLAN_OUTCOME = {"full": "full fix", "superficial": "superficial fix", "paper": "closed on paper"}
 
@@ -37,8 +38,7 @@ class WorkOrderHandler(mesa.Agent):
     model: JointEnforcementModel
     kind_name = "handler"
 
-    def __init__(self, model: JointEnforcementModel,
-                 spec: DepartmentSpec | PropertyManagerSpec, crew_size: int) -> None:
+    def __init__(self, model: JointEnforcementModel, spec: HandlerSpec, crew_size: int) -> None:
         super().__init__(model)
         self.spec = spec
         self.key = spec.id

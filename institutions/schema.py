@@ -70,18 +70,39 @@ class Grid(Section):
     name: str = ""
 
 
-class PropertyManager(Section):
-    """A property management company (物业); it answers to no one in the grid system."""
+class WorkOrderHandler(Section):
+    """Who receives work orders: a crew shared with core duties, and how it weighs an order.
+
+    ``hour_cost`` is what an hour of the crew's work costs the handler, ``integrity`` its
+    professional norm against cutting corners (per hour of effort), ``behaviour`` ``strategic``
+    (the decision rule) or ``compliant`` (always accepts and fully fixes: a reference point).
+    """
 
     id: str
     name: str = ""
+    name_zh: str = ""
+    core_duty_share: float = Field(0.7, ge=0.0, lt=1.0)
+    shift: Shift = Shift()
+    response_hours: Distribution = Exponential(mean=4.0)
+    hour_cost: PositiveFloat = 1.0
+    integrity: NonNegativeFloat = 0.7
+    behaviour: Literal["strategic", "compliant"] = "strategic"
+
+
+class Department(WorkOrderHandler):
+    """A functional department (职能部门) with officers shared between core duties and work orders."""
+
+    officers: NonNegativeInt
+
+
+class PropertyManager(WorkOrderHandler):
+    """A property management company (物业): cost-driven, it answers to no one in the grid system."""
+
     staff: NonNegativeInt = 2
     core_duty_share: float = Field(0.6, ge=0.0, lt=1.0)
-    shift: Shift = Shift()
     response_hours: Distribution = Exponential(mean=12.0)
     hour_cost: PositiveFloat = 3.0
     integrity: NonNegativeFloat = 0.0
-    behaviour: Literal["strategic", "compliant"] = "strategic"
 
 
 class Compounds(Section):
@@ -92,21 +113,6 @@ class Compounds(Section):
     property_manager: str
     count: PositiveInt = 1
     population: NonNegativeInt = 1000
-
-
-class Department(Section):
-    """A functional department (职能部门) with officers shared between core duties and work orders."""
-
-    id: str
-    name: str = ""
-    name_zh: str = ""
-    officers: NonNegativeInt
-    core_duty_share: float = Field(0.7, ge=0.0, lt=1.0)
-    shift: Shift = Shift()
-    response_hours: Distribution = Exponential(mean=4.0)
-    hour_cost: PositiveFloat = 1.0
-    integrity: NonNegativeFloat = 0.7
-    behaviour: Literal["strategic", "compliant"] = "strategic"
 
 
 class GridCentre(Section):
