@@ -1,27 +1,34 @@
 """How a department or property manager responds to a work order: the decision rule.
 
-The handler compares four responses by their expected cost, in officer-hour equivalents:
+The handler compares four responses by their expected cost, in officer-hour equivalents,
+using what the institutions make each outcome cost it (:class:`institutions.assessment.Stakes`)
+and what it has learned about the checks:
 
-- ``full`` fix: the work itself, ``effort × hour_cost × load``;
-- ``superficial`` fix (a warning sign): a share of that work, plus the risk that the on-site
-  check catches it (false-closure penalty and the full work after all), plus the expected
-  harm penalty while the hazard stays, plus the handler's own professional norm against
-  cutting corners, ``integrity`` per hour of effort the job needs (not raised by load);
-- closure on ``paper``: no work, a higher chance of being caught, twice the norm cost;
-- ``decline`` ("not ours"): the decline penalty and the full work if the order comes back,
-  weighted by how clearly the mandate map makes the order the handler's own (one owner: 1;
-  n plausible owners: 1/n).
+- ``full`` fix: the work, ``W·u`` (effort × hour cost × load), plus the on-time KPI if it will
+  finish late, minus the closure KPI if it will close on time;
+- ``superficial`` fix (a warning sign): a share of the work; with the believed chance ``dₛ``
+  that the check catches it, the false-closure penalty, the rework KPI and the full work after
+  all; otherwise the verified-resolution KPI it forfeits, less the closure KPI it earns; plus
+  the harm penalty while the lowered hazard stays, and a professional norm ``integrity × W``;
+- closure on ``paper``: no work, the same with the believed ``dₚ``, the full hazard, twice
+  the norm;
+- ``decline`` ("not ours"): the decline penalty, which a decline incurs for certain, plus the
+  full work weighted by the believed chance that the order comes back (one owner: 1; n
+  plausible owners: 1/n to start with).
 
-``load`` grows with the work already queued, so an overloaded handler cuts more corners. The
-handler picks a response with logit (softmax) probabilities at ``choice_temperature``, so
-similar costs give mixed behaviour. A ``compliant`` handler always accepts and fully fixes:
-a reference point for researchers. The institutional levers act by changing the numbers this
-rule reads (``[incentives]`` and the centre's detection probabilities).
+``u = hour_cost × (1 + load_sensitivity × load)`` grows with the work already queued, so an
+overloaded handler cuts more corners. An owner bound by a leader or a meeting may not decline,
+and faking a bound order costs extra. The handler picks with logit (softmax) probabilities at
+``choice_temperature``. A ``compliant`` handler always accepts and fully fixes: a reference
+point for researchers.
 
 Example:
+    >>> from institutions.assessment import Stakes
+    >>> n_town = Stakes(decline=2, false_closure=1.5, rework=0, late=0, unresolved=0, closure=0,
+    ...                 harm=0, order=8)
     >>> costs = response_costs(effort=6.0, unit=3.0, share=0.1, blame=1.0, detect_superficial=0.35,
-    ...                        detect_paper=0.9, decline_penalty=1.0, false_closure_penalty=1.5,
-    ...                        harm_cost_unsolved=0.0, harm_cost_partial=0.0, integrity=0.0)
+    ...                        detect_paper=0.9, stakes=n_town, late_full=False, late_superficial=False,
+    ...                        risk_unsolved=0.0, risk_partial=0.0, integrity=0.0)
     >>> min(costs, key=costs.get)   # the property manager's warning sign
     'superficial'
 """
@@ -34,23 +41,28 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from agents.organisation import WorkOrderHandler
     from coordination.workflow import Case
+    from institutions.assessment import Stakes
 
 RESPONSES = ("full", "superficial", "paper", "decline")
 
 
 def response_costs(*, effort: float, unit: float, share: float, blame: float,
-                   detect_superficial: float, detect_paper: float, decline_penalty: float,
-                   false_closure_penalty: float, harm_cost_unsolved: float,
-                   harm_cost_partial: float, integrity: float) -> dict[str, float]:
+                   detect_superficial: float, detect_paper: float, stakes: Stakes,
+                   late_full: bool, late_superficial: bool, risk_unsolved: float,
+                   risk_partial: float, integrity: float, bound: float = 0.0) -> dict[str, float]:
     """Expected cost of each response to one work order (see the module docstring)."""
-    full = effort * unit
-    caught = false_closure_penalty + full
+    work = effort * unit
+    caught = stakes.false_closure + bound + stakes.rework + work
+    passed = stakes.unresolved  # a closure that passes without a real fix forfeits this KPI
     norm = integrity * effort
     return {
-        "full": full,
-        "superficial": share * full + detect_superficial * caught + harm_cost_partial + norm,
-        "paper": detect_paper * caught + harm_cost_unsolved + 2 * norm,
-        "decline": blame * (decline_penalty + full),
+        "full": work + (stakes.late if late_full else -stakes.closure),
+        "superficial": share * work + detect_superficial * caught
+        + (1 - detect_superficial) * (passed - (0.0 if late_superficial else stakes.closure))
+        + (stakes.late if late_superficial else 0.0) + stakes.harm * risk_partial + norm,
+        "paper": detect_paper * caught + (1 - detect_paper) * (passed - stakes.closure)
+        + stakes.harm * risk_unsolved + 2 * norm,
+        "decline": stakes.decline + blame * work,
     }
 
 
@@ -59,20 +71,21 @@ def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool 
     if handler.spec.behaviour == "compliant":
         return "full"
     model = handler.model
-    inc, cfg = case.incident, model.config
-    incentives, centre = cfg.incentives, cfg.centre
+    inc, incentives = case.incident, model.config.incentives
     load = 1.0 + incentives.load_sensitivity * handler.load()
     horizon = inc.kind.deadline_hours
-    harm_unsolved = incentives.harm_penalty * (1 - math.exp(-inc.harm_rate() * horizon))
-    partial_rate = inc.harm_rate() * inc.kind.hazard.partial_fix_factor
-    harm_partial = incentives.harm_penalty * (1 - math.exp(-partial_rate * horizon))
+    rate = inc.harm_rate()
+    share = inc.kind.superficial_share
+    deadline = case.deadline if case.deadline is not None else math.inf
     costs = response_costs(
-        effort=inc.effort, unit=handler.spec.hour_cost * load, share=inc.kind.superficial_share,
-        blame=model.centre.blame(case, handler), detect_superficial=centre.detect_superficial,
-        detect_paper=centre.detect_paper, decline_penalty=incentives.decline_penalty,
-        false_closure_penalty=incentives.false_closure_penalty,
-        harm_cost_unsolved=harm_unsolved, harm_cost_partial=harm_partial,
-        integrity=handler.spec.integrity)
+        effort=inc.effort, unit=handler.spec.hour_cost * load, share=share,
+        blame=handler.expected_return(case), detect_superficial=handler.belief["superficial"],
+        detect_paper=handler.belief["paper"], stakes=handler.stakes(),
+        late_full=handler.expected_finish(case, 1.0) > deadline,
+        late_superficial=handler.expected_finish(case, share) > deadline,
+        risk_unsolved=1 - math.exp(-rate * horizon),
+        risk_partial=1 - math.exp(-rate * inc.kind.hazard.partial_fix_factor * horizon),
+        integrity=handler.spec.integrity, bound=case.bound)
     options = [r for r in RESPONSES if may_decline or r != "decline"]
     scale = incentives.choice_temperature
     low = min(costs[r] for r in options)

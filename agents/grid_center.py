@@ -56,7 +56,7 @@ class GridCenter(mesa.Agent):
         if seats.size == 0:
             waiting.append(case)
             return
-        hours = float(minutes.sample(self.model.org_rng)) / 60.0
+        hours = float(minutes.sample(self.model.org_rng)) / 60.0 * self.process_pace()
         case.schedule(seats.finish_time(self.model.time, hours), then, case)
 
     def register(self, case: Case) -> None:
@@ -78,12 +78,28 @@ class GridCenter(mesa.Agent):
                 self._queue(self.dispatching, self.spec.dispatch_minutes, case, self.dispatch,
                             self.waiting_dispatch)
 
+    def process_pace(self) -> float:
+        """Process KPIs for the centre make its own steps quicker (and nobody else's)."""
+        return 0.7 if self.model.config.institutions.assessment.kind == "centre_process" else 1.0
+
     # -- 任务派遣 ------------------------------------------------------------------------------
+    def owners(self, incident: Incident) -> list[str]:
+        """The mandate map for this problem: a meeting's precedent, else its refined type's
+        owners, else its kind's; only the first under clear mandates."""
+        kind, mandates = incident.kind, self.model.config.institutions.mandates
+        precedent = self.model.meetings.precedents.get(kind.id)
+        if precedent is not None:
+            return [precedent]
+        owners = kind.owners
+        if mandates.refined_types and incident.subtype is not None:
+            owners = kind.subtypes[incident.subtype].owners
+        return owners[:1] if mandates.clarity == "clear" else owners
+
     def candidates(self, incident: Incident) -> list[WorkOrderHandler]:
         """Plausible owners by the mandate map; the catch-all department where there are none."""
         model = self.model
         out: list[WorkOrderHandler] = []
-        for owner in incident.kind.owners:
+        for owner in self.owners(incident):
             if owner == PROPERTY_MANAGER:
                 if incident.compound is not None:
                     out.append(model.property_managers[model.compound_manager[incident.compound]])
@@ -95,7 +111,7 @@ class GridCenter(mesa.Agent):
 
     def blame(self, case: Case, handler: WorkOrderHandler) -> float:
         """How clearly the order is the handler's own: 1 for a sole owner, 1/n for n plausible."""
-        return 1.0 / len(self.candidates(case.incident))
+        return 1.0 / max(1, len(self.candidates(case.incident)))
 
     def decline_reason(self, case: Case, handler: WorkOrderHandler) -> str:
         others = [h.key for h in self.candidates(case.incident) if h is not handler]
@@ -108,18 +124,37 @@ class GridCenter(mesa.Agent):
         if not owners:
             workflow.stuck(case, self, "no owner in the mandate map")
             return
+        authority = self.model.config.institutions.authority
+        if (authority.kind == "escalation" and not case.bound
+                and case.declines >= authority.escalate_after_declines):
+            case.bound = authority.order_penalty  # a leader who can order (领导批示)
+            self.send(case, owners[0], "leader's order after declines")
+            return
         untried = [h for h in owners if h.key not in case.tried]
         if not untried:
             case.rounds += 1
             if case.rounds >= self.spec.max_dispatch_rounds:
                 workflow.stuck(case, self, f"declined by all of {[h.key for h in owners]}")
+                self.settle_declines(case)
                 return
             case.tried.clear()
             untried = owners
-        handler = untried[0]
         reason = "mandate: sole owner" if len(owners) == 1 else f"mandate: one of {len(owners)}"
-        workflow.dispatch(case, self, handler, reason)
+        self.send(case, untried[0], reason)
+
+    def send(self, case: Case, handler: Any, reason: str) -> None:
+        """Dispatch a work order; a handler that declined this case before learns it came back."""
+        if handler in case.decliners:
+            case.decliners.remove(handler)
+            handler.learn_return(case.incident.kind.id, True)
+        self.model.workflow.dispatch(case, self, handler, reason)
         handler.receive_order(case)
+
+    def settle_declines(self, case: Case) -> None:
+        """Handlers that declined the case and never had it back learn that declining worked."""
+        for handler in case.decliners:
+            handler.learn_return(case.incident.kind.id, False)
+        case.decliners.clear()
 
     def on_declined(self, case: Case) -> None:
         """Re-dispatch a declined order: at once to the next owner, after a wait to start over."""
@@ -134,7 +169,7 @@ class GridCenter(mesa.Agent):
     # -- 核查结案 → 综合评价 -------------------------------------------------------------------
     def request_check(self, case: Case) -> None:
         """Send an inspector of the case's grid to check on site."""
-        delay = float(self.spec.verify_hours.sample(self.model.org_rng))
+        delay = float(self.spec.verify_hours.sample(self.model.org_rng)) * self.process_pace()
         case.schedule(self.model.time + delay, self._send_checker, case)
 
     def _send_checker(self, case: Case) -> None:
@@ -145,6 +180,7 @@ class GridCenter(mesa.Agent):
     def after_check(self, case: Case) -> None:
         """Closed: evaluate after the call-back delay. Sent back: the handler must redo it."""
         if case.state == "closed":
+            self.settle_declines(case)
             if not case.incident.solved:
                 case.incident.watch_again()
             delay = float(self.spec.callback_hours.sample(self.model.org_rng))

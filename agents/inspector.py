@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from agents.workforce import advance_on_duty
+from institutions.staffing import grid_shares
 
 if TYPE_CHECKING:
     from coordination.incidents import Incident
@@ -83,6 +84,9 @@ class GridInspector(mesa.Agent):
             passed = self.model.org_rng.random() >= centre.detect_paper
             reason = "closed on paper" if passed else "nothing was done"
         self.model.workflow.verify(case, self, passed, reason)
+        learn = getattr(case.handler, "learn_check", None)  # inspectors fixing on the spot don't
+        if learn is not None:
+            learn(case.plan, not passed)
         self.model.centre.after_check(case)
 
 
@@ -94,11 +98,35 @@ class InspectorTeamAgents:
         self.model = model
         self.spec = spec
         self.patrol_rng = patrol_rng  # when this team would find each new problem
-        grids = spec.grids or [g.id for g in model.config.grids]
-        self.members: dict[str, list[GridInspector]] = {g: [] for g in grids}
-        for i in range(spec.count):
-            grid = grids[i % len(grids)]
-            self.members[grid].append(GridInspector(model, self, grid))
+        self.members: dict[str, list[GridInspector]] = {g.id: [] for g in model.config.grids}
+        self.update(spec)
+
+    def update(self, spec: InspectorTeam) -> None:
+        """Take on a (possibly changed) spec: move, add or retire members to match it."""
+        self.spec = spec
+        target = deal(spec.count, self._shares())
+        spare: list[GridInspector] = []
+        for grid, members in self.members.items():
+            while len(members) > target.get(grid, 0):
+                spare.append(members.pop())
+        for grid, n in target.items():
+            members = self.members[grid]
+            while len(members) < n:
+                member = spare.pop() if spare else GridInspector(self.model, self, grid)
+                member.grid = grid
+                members.append(member)
+        for member in spare:
+            member.remove()
+        for members in self.members.values():
+            for member in members:
+                member.qualifications = set(spec.qualifications)
+
+    def _shares(self) -> dict[str, float]:
+        shares = grid_shares(self.model.config)
+        if self.spec.grids:
+            shares = {g: shares[g] for g in self.spec.grids}
+        total = sum(shares.values())
+        return {g: v / total for g, v in shares.items()} if total > 0 else shares
 
     @property
     def size(self) -> int:
@@ -124,3 +152,20 @@ class InspectorTeamAgents:
         if not members:
             return None
         return members[int(self.model.org_rng.integers(len(members)))]
+
+
+def deal(count: int, shares: dict[str, float]) -> dict[str, int]:
+    """Split ``count`` people over grids by ``shares``, largest remainders first (in grid order).
+
+    Example:
+        >>> deal(10, {"a": 0.5, "b": 0.3, "c": 0.2})
+        {'a': 5, 'b': 3, 'c': 2}
+        >>> deal(4, {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
+        {'a': 2, 'b': 1, 'c': 1}
+    """
+    exact = {g: count * s for g, s in shares.items()}
+    out = {g: int(v) for g, v in exact.items()}
+    order = sorted(shares, key=lambda g: -(exact[g] - out[g]))
+    for g in order[: count - sum(out.values())]:
+        out[g] += 1
+    return out

@@ -21,6 +21,7 @@ import mesa
 
 from agents.decisions import choose_response
 from agents.workforce import Workforce
+from institutions.assessment import Stakes, stakes_for
 
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
@@ -47,6 +48,12 @@ class WorkOrderHandler(mesa.Agent):
         self.in_hand = 0
         self.orders_received = 0
         self.declines = 0
+        centre = model.config.centre
+        # What the handler believes an on-site check catches, learned from its own checks.
+        self.belief = {"superficial": centre.detect_superficial, "paper": centre.detect_paper}
+        # Whether a declined order of a kind comes back to it, learned from experience.
+        self.return_belief: dict[str, float] = {}
+        self._stakes: tuple[object, Stakes] | None = None
 
     @property
     def log_name(self) -> str:
@@ -57,6 +64,38 @@ class WorkOrderHandler(mesa.Agent):
         if self.crew.size == 0:
             return float(len(self.waiting) + 1)
         return self.crew.backlog_hours(self.model.time) / (24.0 * self.crew.size)
+
+    def stakes(self) -> Stakes:
+        """What outcomes cost this handler under the institutions in force now."""
+        cfg = self.model.config
+        if self._stakes is None or self._stakes[0] is not cfg:
+            self._stakes = (cfg, stakes_for(cfg, self.kind_name, self.key))
+        return self._stakes[1]
+
+    def expected_return(self, case: Case) -> float:
+        """Believed chance that a declined order of this kind comes back (1/n owners at first)."""
+        kind = case.incident.kind.id
+        if kind not in self.return_belief:
+            self.return_belief[kind] = self.model.centre.blame(case, self)
+        return self.return_belief[kind]
+
+    def expected_finish(self, case: Case, share: float) -> float:
+        """When work of ``share`` of the full effort taken on now would be done."""
+        if share >= 1.0 and case.incident.kind.joint:
+            return self.model.joint.expected_finish()
+        return self.crew.preview(self.model.time, case.incident.effort * share)
+
+    def learn_check(self, plan: str, caught: bool) -> None:
+        """Update the believed detection of a superficial fix or paper closure after a check."""
+        if plan in self.belief:
+            rate = self.model.config.incentives.learning_rate
+            self.belief[plan] += rate * (float(caught) - self.belief[plan])
+
+    def learn_return(self, kind: str, came_back: bool) -> None:
+        """Update the believed chance that declining a kind of order sends it back to oneself."""
+        rate = self.model.config.incentives.learning_rate
+        old = self.return_belief.get(kind, 0.5)
+        self.return_belief[kind] = old + rate * (float(came_back) - old)
 
     def queue_length(self) -> int:
         """Orders accepted and not yet reported done."""
@@ -75,8 +114,8 @@ class WorkOrderHandler(mesa.Agent):
 
     def respond(self, case: Case) -> None:
         """Decide, then decline, or accept and put the work in the crew's queue."""
-        from_rework = case.reworks > 0 and case.state.value == "rework"
-        plan = choose_response(self, case, may_decline=not from_rework)
+        from_rework = case.state == "rework"
+        plan = choose_response(self, case, may_decline=not (from_rework or case.bound))
         if plan == "decline":
             self.declines += 1
             self.model.workflow.decline(case, self, self.model.centre.decline_reason(case, self))
@@ -86,6 +125,8 @@ class WorkOrderHandler(mesa.Agent):
         self.in_hand += 1
         if plan == "paper":
             case.schedule(self.model.time, self.finish, case)
+        elif plan == "full" and case.incident.kind.joint:  # needs several departments at once
+            self.model.joint.request(case, self.finish)
         elif self.crew.size == 0:
             self.waiting.append(case)
         else:
@@ -106,6 +147,13 @@ class WorkOrderHandler(mesa.Agent):
         self.model.workflow.handled(case, self, PLAN_OUTCOME[case.plan])
         self.model.workflow.feedback(case, self)
         self.model.centre.request_check(case)
+
+    def update_spec(self, spec: HandlerSpec, crew_size: int) -> None:
+        """New terms for the handler (a reform): crew size and share of time for orders."""
+        self.spec = spec
+        self.crew.availability = 1.0 - spec.core_duty_share
+        self.crew.shift = spec.shift
+        self.set_crew(crew_size)
 
     def set_crew(self, size: int) -> None:
         """Change the crew (a staffing reform); waiting orders start if people are now free."""

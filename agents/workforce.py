@@ -83,14 +83,21 @@ class Workforce:
 
         Raises ``ValueError`` for a crew of nobody: check :attr:`size` first.
         """
+        i, done = self._earliest(now, hours)
+        self.free_at[i] = done
+        self.hours_worked += hours
+        return done
+
+    def preview(self, now: float, hours: float) -> float:
+        """When ``hours`` of effort taken on now would be done, without taking them on."""
+        return self._earliest(now, hours)[1] if self.free_at else math.inf
+
+    def _earliest(self, now: float, hours: float) -> tuple[int, float]:
         if not self.free_at:
             raise ValueError("a workforce of size 0 cannot take work")
         i = min(range(len(self.free_at)), key=self.free_at.__getitem__)
         begin = max(now, self.free_at[i])
-        done = advance_on_duty(begin, hours / self.availability, self.shift)
-        self.free_at[i] = done
-        self.hours_worked += hours
-        return done
+        return i, advance_on_duty(begin, hours / self.availability, self.shift)
 
     def backlog_hours(self, now: float) -> float:
         """Clock hours of work already promised, summed over the crew (0 when all are free)."""

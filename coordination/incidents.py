@@ -48,8 +48,9 @@ class Incident:
 
     def __init__(self, model: JointEnforcementModel, incident_id: int, kind: IncidentKind,
                  grid: str, area: str, compound: str | None, time: float, effort: float,
-                 xy: tuple[float, float], thresholds: np.ndarray,
-                 escalate_after: float | None, lasts: float | None) -> None:
+                 xy: tuple[float, float], harm_threshold: float, notice_threshold: float,
+                 patrol_thresholds: dict[str, float], escalate_after: float | None,
+                 lasts: float | None, subtype: int | None) -> None:
         self.model = model
         self.id = incident_id
         self.kind = kind
@@ -64,10 +65,12 @@ class Incident:
         self.case: Case | None = None
         self.fixed_at: float | None = None
         self.injuries = 0
-        self._thresholds = thresholds  # [harm, notice, discovery per inspector team]
+        self.subtype = subtype  # index into kind.subtypes (refined event types), if any
+        self._notice_threshold = notice_threshold
+        self._patrol_thresholds = patrol_thresholds  # by inspector team id
         self._escalate_after = escalate_after
         self._lasts = lasts
-        self._harm_left = float(thresholds[0])
+        self._harm_left = harm_threshold
         self._harm_since = time
         self._harm_event: Event | None = None
         self._watch_event: Event | None = None
@@ -81,8 +84,8 @@ class Incident:
                          Step.OCCURRED, "town", self.kind.category,
                          self.compound or "street", self.state.value)
         self._schedule_harm()
-        self._schedule_notice(float(self._thresholds[1]))
-        self._schedule_discovery(self._thresholds[2:])
+        self._schedule_notice(self._notice_threshold)
+        self._schedule_discovery(self._patrol_thresholds)
         if self._escalate_after is not None:
             model.schedule_event(self.escalate, at=model.time + self._escalate_after)
         if self._lasts is not None:
@@ -122,7 +125,8 @@ class Incident:
         """
         if self.state is IncidentState.UNSOLVED:
             rng = self.model.org_rng
-            self._schedule_discovery(rng.exponential(1.0, len(self.model.inspector_teams)))
+            self._schedule_discovery({t.spec.id: float(rng.exponential(1.0))
+                                      for t in self.model.inspector_teams})
 
     # -- harm to passers-by ------------------------------------------------------------------
     def harm_rate(self) -> float:
@@ -170,8 +174,9 @@ class Incident:
     # -- residents notice and report ---------------------------------------------------------
     def notice_rate(self) -> float:
         """Passers per hour who notice it and would call the hotline if they trust it helps."""
+        cfg = self.model.config
         return (self.kind.passers_per_hour * self.kind.public_visibility * self.conspicuity()
-                * self.model.config.residents.report_propensity)
+                * cfg.residents.report_propensity * cfg.institutions.participation.report_boost)
 
     def _schedule_notice(self, threshold: float) -> None:
         rate = self.notice_rate()
@@ -188,10 +193,16 @@ class Incident:
         self._schedule_notice(float(self.model.resident_rng.exponential(1.0)))
 
     # -- inspectors patrol -------------------------------------------------------------------
-    def _schedule_discovery(self, thresholds: np.ndarray) -> None:
-        """Each inspector team in the grid finds it after its own exposure threshold."""
+    def _schedule_discovery(self, thresholds: dict[str, float]) -> None:
+        """Each inspector team in the grid finds it after its own exposure threshold.
+
+        A team set up after the problem arose (volunteers, contractors) draws its threshold then.
+        """
         best_time, best_team = math.inf, None
-        for team, threshold in zip(self.model.inspector_teams, thresholds, strict=True):
+        for team in self.model.inspector_teams:
+            threshold = thresholds.get(team.spec.id)
+            if threshold is None:
+                threshold = float(self.model.org_rng.exponential(1.0))
             rate = team.detection_rate(self)
             if rate > 0 and math.isfinite(float(threshold) / rate):
                 when = team.on_duty_after(self.model.time, float(threshold) / rate)
@@ -269,9 +280,10 @@ class IncidentSource:
 
     def _draw(self, rng: np.random.Generator, kind: IncidentKind, grid: str, area: str,
               compounds: list[tuple[str, int]], day_start: float) -> Incident:
-        # The same nine uniforms per incident whatever the config, turned into values by
+        # The same ten uniforms per incident whatever the config, turned into values by
         # quantiles, so that runs under other settings stay coupled draw for draw.
-        u_time, u_place, u_x, u_y, u_effort, u_lasts, u_esc, u_harm, u_notice = rng.random(9).tolist()
+        (u_time, u_place, u_x, u_y, u_effort, u_lasts, u_esc, u_harm, u_notice,
+         u_sub) = rng.random(10).tolist()
         time = day_start + 24.0 * u_time
         compound = None
         if compounds:
@@ -279,11 +291,16 @@ class IncidentSource:
             pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u_place, side="right"))
             compound = compounds[min(pick, len(compounds) - 1)][0] or None
         effort = kind.effort_hours.quantile(u_effort)
-        patrol = [team.patrol_rng.exponential(1.0) for team in self.model.inspector_teams]
-        thresholds = np.array([-math.log1p(-u_harm), -math.log1p(-u_notice), *patrol])
+        patrol = {team.spec.id: float(team.patrol_rng.exponential(1.0))
+                  for team in self.model.inspector_teams}
         escalate_after = (kind.escalation.after_hours.quantile(u_esc)
                           if kind.escalation is not None else None)
         lasts = kind.lasts_hours.quantile(u_lasts) if kind.lasts_hours is not None else None
+        subtype = None
+        if kind.subtypes:
+            bounds = np.cumsum([sub.share for sub in kind.subtypes])
+            subtype = min(int(np.searchsorted(bounds, u_sub, side="right")), len(bounds) - 1)
         xy = self.model.map_position(grid, compound, u_x, u_y)
         return Incident(self.model, 0, kind, grid, area, compound, time, effort, xy,
-                        thresholds, escalate_after, lasts)
+                        -math.log1p(-u_harm), -math.log1p(-u_notice), patrol, escalate_after,
+                        lasts, subtype)

@@ -64,8 +64,9 @@ def compute_metrics(model: JointEnforcementModel, log: pd.DataFrame | None = Non
     share = orders.value_counts(normalize=True).sort_index()
     workload_share = {str(k): float(v) for k, v in share.items()}
 
-    meeting_hours = 0.0  # no joint-duty meetings exist in the core model
-    officer_hours = sum(h.hours_worked for h in model.handlers.values()) + meeting_hours
+    meeting_hours = model.meetings.hours
+    officer_hours = (sum(h.hours_worked for h in model.handlers.values())
+                     + model.joint.hours_worked + meeting_hours)
 
     return {
         "cases_reported": len(reports),

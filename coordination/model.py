@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
@@ -34,9 +35,19 @@ from agents import (
 )
 from coordination.case_log import CaseLog, Step
 from coordination.incidents import Incident, IncidentSource
+from coordination.joint_enforcement import JointEnforcement
+from coordination.meetings import Meetings
 from coordination.metrics import compute_metrics
 from coordination.workflow import CaseWorkflow
-from institutions import TownConfig, load_preset, scaled, with_overrides
+from institutions import (
+    TownConfig,
+    apply_reforms,
+    load_preset,
+    parse_reform,
+    scaled,
+    with_overrides,
+)
+from institutions.staffing import patrol_teams
 
 HOURS_PER_DAY = 24
 
@@ -64,6 +75,8 @@ class JointEnforcementModel(mesa.Model):
         preset: the preset to load when no ``config`` is given.
         scale: multiply population and staff (1.0 is the town at 1:1).
         rng: the seed (or generator) from which all randomness derives.
+        reforms: named reforms, ``"NAME"`` from the start or ``"NAME@DAY"`` switched on at that
+            day (a comma-separated string also works, for ``mesa.batch_run``).
         **params: flat overrides of config fields for ``mesa.batch_run``, with ``__`` for the
             dots of a path: ``residents__report_propensity=0.01``,
             ``departments__cheng_guan__officers=30``.
@@ -74,12 +87,17 @@ class JointEnforcementModel(mesa.Model):
     """
 
     def __init__(self, config: TownConfig | None = None, *, preset: str = "n_town",
-                 scale: float = 1.0, rng: Any = None, **params: Any) -> None:
+                 scale: float = 1.0, rng: Any = None, reforms: Sequence[str] | str = (),
+                 **params: Any) -> None:
         super().__init__(rng=rng)
         cfg = config if config is not None else load_preset(preset)
         if params:
             cfg = with_overrides(cfg, {k.replace("__", "."): v for k, v in params.items()})
-        self.config = scaled(cfg, scale)
+        if isinstance(reforms, str):
+            reforms = [r for r in reforms.split(",") if r.strip()]
+        timed = [parse_reform(r) for r in reforms]
+        self.config = apply_reforms(scaled(cfg, scale), [name for name, day in timed if day == 0])
+        self.reforms_applied: list[tuple[str, float]] = [(n, 0.0) for n, d in timed if d == 0]
         self.incident_rng, self.resident_rng, self.org_rng = self.rng.spawn(3)
         self.log = CaseLog()
         self.workflow = CaseWorkflow(self, self.log)
@@ -88,6 +106,13 @@ class JointEnforcementModel(mesa.Model):
         self._build_places()
         self._build_agents()
         self.source = IncidentSource(self)
+        self.joint = JointEnforcement(self)
+        self.meetings = Meetings(self)
+        self.meetings.configure(self.config.institutions.meetings)
+        self._pending_reforms = sorted(((d, n) for n, d in timed if d > 0), key=lambda x: x[0])
+        for day, _ in self._pending_reforms:
+            self.schedule_event(self._switch_reforms, at=day * HOURS_PER_DAY,
+                                priority=Priority.HIGH)
         self.datacollector = mesa.DataCollector(model_reporters={
             "day": lambda m: m.time / HOURS_PER_DAY,
             "open_cases": lambda m: len(m.workflow.open),
@@ -141,9 +166,45 @@ class JointEnforcementModel(mesa.Model):
         self.centre = GridCenter(self)
         self.departments = {d.id: Department(self, d) for d in cfg.departments}
         self.property_managers = {p.id: PropertyManager(self, p) for p in cfg.property_managers}
-        # each team's stream is keyed by its id: adding a team changes no other draw
-        self.inspector_teams = [InspectorTeamAgents(self, t, keyed_stream(self.incident_rng, t.id))
-                                for t in cfg.inspectors]
+        self.inspector_teams: list[InspectorTeamAgents] = []
+        self._update_teams()
+
+    def _update_teams(self) -> None:
+        """Bring the patrolling teams in line with the config (training, volunteers …)."""
+        existing = {t.spec.id: t for t in self.inspector_teams}
+        teams = []
+        for spec in patrol_teams(self.config):
+            if spec.id in existing:
+                existing[spec.id].update(spec)
+                teams.append(existing.pop(spec.id))
+            else:  # each team's stream is keyed by its id: a new team changes no other draw
+                teams.append(InspectorTeamAgents(self, spec, keyed_stream(self.incident_rng, spec.id)))
+        for gone in existing.values():
+            gone.update(gone.spec.model_copy(update={"count": 0}))
+        self.inspector_teams = teams
+
+    # -- reforms during the run ---------------------------------------------------------------
+    def _switch_reforms(self) -> None:
+        day = self.time / HOURS_PER_DAY
+        due = [n for d, n in self._pending_reforms if d <= day + 1e-9]
+        self._pending_reforms = [(d, n) for d, n in self._pending_reforms if d > day + 1e-9]
+        if due:
+            self.switch_config(apply_reforms(self.config, due))
+            self.reforms_applied += [(n, day) for n in due]
+
+    def switch_config(self, cfg: TownConfig) -> None:
+        """Put new institutions in force now. Organisations keep what they have learned; the
+        incidents, residents and cases stay as they are."""
+        self.config = cfg
+        self.centre.spec = cfg.centre
+        self.centre.intake.resize(cfg.centre.intake_seats, self.time)
+        self.centre.dispatching.resize(cfg.centre.dispatch_seats, self.time)
+        for spec in cfg.departments:
+            self.departments[spec.id].update_spec(spec, spec.officers)
+        for spec in cfg.property_managers:
+            self.property_managers[spec.id].update_spec(spec, spec.staff)
+        self._update_teams()
+        self.meetings.configure(cfg.institutions.meetings)
 
     def map_position(self, grid: str, compound: str | None, u: float, v: float
                      ) -> tuple[float, float]:

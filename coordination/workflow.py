@@ -70,6 +70,9 @@ class Case:
         self.rounds = 0
         self.hops = 0
         self.reworks = 0
+        self.declines = 0
+        self.decliners: list[Any] = []  # handlers that declined it and have not had it back
+        self.bound = 0.0  # extra cost of faking it: an owner bound by a leader or a meeting
         self.plan = ""
         self.duplicates: list[Case] = []
         self._action: tuple[Callable[..., None], tuple] | None = None
@@ -163,7 +166,7 @@ class CaseWorkflow:
 
     def dispatch(self, case: Case, centre: Any, handler: Any, reason: str) -> None:
         """任务派遣: a work order goes to a handler chosen by the mandate map."""
-        self._require(case, "dispatch", CaseState.REGISTERED, CaseState.DECLINED)
+        self._require(case, "dispatch", CaseState.REGISTERED, CaseState.DECLINED, CaseState.STUCK)
         case.state = CaseState.DISPATCHED
         case.handler = handler
         case.tried.add(handler.key)
@@ -186,6 +189,8 @@ class CaseWorkflow:
         """处理反馈: the handler sends the order back ("not ours")."""
         self._require(case, "decline", CaseState.DISPATCHED)
         case.state = CaseState.DECLINED
+        case.declines += 1
+        case.decliners.append(handler)
         self._write(case, Step.FEEDBACK, handler, "declined", reason)
 
     def accept(self, case: Case, handler: Any, plan: str, reason: str = "") -> None:

@@ -17,10 +17,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from coordination import JointEnforcementModel
+from experiments import run_replications, summarise
+from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.output import to_json, write_atomic
 from institutions import ConfigError, TownConfig, list_presets, load_config, load_preset
 from institutions.loading import preset_path
+from institutions.reforms import REFORMS, describe_reforms, parse_reform
 
 app = typer.Typer(
     help="gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理).",
@@ -58,6 +61,23 @@ def _town(preset: str, config: Path | None) -> TownConfig:
     return load_config(config) if config is not None else load_preset(preset)
 
 
+REFORM_HELP = ("A named reform, from day 0 (NAME) or switched on during the run (NAME@DAY); "
+               "repeat for several. One of: " + ", ".join(REFORMS) + ".")
+
+
+def _check_common(days: int, seed: int, reforms: list[str]) -> None:
+    if days < 1:
+        raise ConfigError(f"--days: {days} is not allowed; a whole number of days >= 1")
+    if seed < 0:
+        raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
+    for spec in reforms:
+        for part in spec.split("+"):
+            _, day = parse_reform(part)
+            if day > days:
+                raise ConfigError(f"--reform: '{part}' switches on at day {day:g}, after the run "
+                                  f"ends at day {days}; allowed days: 0 to {days}")
+
+
 def run_days(model: JointEnforcementModel, days: int, quiet: bool = False) -> None:
     """Run ``days`` simulated days, with a progress bar on stderr once it takes a while."""
     started = time.perf_counter()
@@ -84,23 +104,21 @@ def run(
     days: Annotated[int, typer.Option(help="Simulated days (>= 1).")] = 365,
     seed: Annotated[int, typer.Option(help="Seed of all randomness (>= 0).")] = 1,
     scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
+    reform: Annotated[list[str] | None, typer.Option(help=REFORM_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
                                                   "timeseries.parquet and config.json here.")] = None,
 ) -> None:
     """Run one town and print its metrics.
 
-    Example: gridgov run --preset n_town --days 90 --seed 7 --json
+    Example: gridgov run --preset n_town --days 90 --seed 7 --reform department_kpis@30 --json
     """
+    reforms = [r for spec in reform or [] for r in spec.split("+")]
     try:
-        if days < 1:
-            raise ConfigError(f"--days: {days} is not allowed; a whole number of days >= 1")
-        if seed < 0:
-            raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
+        _check_common(days, seed, reforms)
         cfg = _town(preset, config)
-        if out is not None and out.exists() and not out.is_dir():
-            raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")
-        model = JointEnforcementModel(cfg, scale=scale, rng=seed)
+        _check_out(out)
+        model = JointEnforcementModel(cfg, scale=scale, rng=seed, reforms=reforms)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     run_days(model, days, quiet=False)
@@ -108,11 +126,113 @@ def run(
     if out is not None:
         _write_outputs(out, model, metrics, dict(preset=None if config else preset,
                                                  config=str(config) if config else None,
-                                                 days=days, seed=seed, scale=scale))
+                                                 days=days, seed=seed, scale=scale,
+                                                 reforms=reforms))
     if json_out:
         sys.stdout.write(to_json(metrics) + "\n")
     else:
         _print_metrics(metrics, f"{model.config.town.name}: {days} days, seed {seed}, scale {scale}")
+
+
+def _check_out(out: Path | None) -> None:
+    if out is not None and out.exists() and not out.is_dir():
+        raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")
+
+
+@app.command()
+def compare(
+    preset: Annotated[str, typer.Option(help="Town preset (see `gridgov presets list`).")] = "n_town",
+    config: Annotated[Path | None, typer.Option(help="A town config TOML file instead of a preset.")] = None,
+    reform: Annotated[list[str] | None, typer.Option(
+        help=REFORM_HELP + " A+B compares a combination.")] = None,
+    reps: Annotated[int, typer.Option(help="Replications (seeds) per setting (>= 2).")] = 30,
+    days: Annotated[int, typer.Option(help="Simulated days (>= 1).")] = 365,
+    seed: Annotated[int, typer.Option(help="First seed; replication i uses seed + i.")] = 1,
+    scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
+    workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
+    metric: Annotated[list[str] | None, typer.Option(help="Metrics to show (default: all).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv and "
+                                                  "summary.json here.")] = None,
+) -> None:
+    """Compare the baseline with reforms over the same seeds (common random numbers).
+
+    For each metric: mean and 95% interval per setting, and the paired difference from the
+    baseline with its 95% interval.
+
+    Example: gridgov compare --preset n_town --reform department_kpis --reform joint_meetings --reps 30
+    """
+    settings = [BASELINE, *(reform or [])]
+    try:
+        _check_common(days, seed, list(reform or []))
+        if reps < 2:
+            raise ConfigError(f"--reps: {reps} is not allowed; at least 2 replications for an interval")
+        if workers < 0:
+            raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
+        for spec in settings:
+            check_setting(spec)
+        from coordination import METRIC_NAMES
+        known = [m for m in METRIC_NAMES if m != "workload_share"]
+        for m in metric or []:
+            if m not in known:
+                raise ConfigError(f"--metric: '{m}' is not a metric; allowed: {', '.join(known)}")
+        cfg = _town(preset, config)
+        _check_out(out)
+        JointEnforcementModel(cfg, scale=min(scale, 0.01), rng=seed)  # fail fast on a bad town
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    total = len(settings) * reps
+    with Progress(TextColumn("runs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("runs", total=total)
+        runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed, config=cfg,
+                                workers=workers or None,
+                                progress=lambda done, _: progress.update(task, completed=done))
+    summary = summarise(runs, metric or None)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
+        write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
+        write_atomic(out / "summary.json", lambda p: p.write_text(
+            to_json(summary.to_dict(orient="records"), indent=2)))
+    if json_out:
+        sys.stdout.write(to_json({"preset": None if config else preset, "reps": reps, "days": days,
+                                  "scale": scale, "seed": seed, "settings": settings,
+                                  "summary": summary.to_dict(orient="records")}) + "\n")
+    else:
+        _print_comparison(summary, f"{cfg.town.name}: {reps} seeds x {days} days, scale {scale}")
+
+
+def _fmt(x: float) -> str:
+    return "–" if x != x else f"{x:.3g}"
+
+
+def _print_comparison(summary, title: str) -> None:
+    settings = list(dict.fromkeys(summary["setting"]))
+    table = Table(title=title, caption="mean [95% CI]; Δ = paired difference from baseline [95% CI]")
+    table.add_column("metric")
+    for s in settings:
+        table.add_column(s, justify="right")
+    for metric, rows in summary.groupby("metric", sort=False):
+        cells = []
+        for s in settings:
+            r = rows[rows["setting"] == s].iloc[0]
+            cell = f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            if s != BASELINE:
+                cell += f"\nΔ {_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+            cells.append(cell)
+        table.add_row(metric, *cells)
+    Console().print(table)
+
+
+@app.command("reforms")
+def reforms_list() -> None:
+    """List the named reforms and what each changes.
+
+    Example: gridgov reforms
+    """
+    for name, what in describe_reforms().items():
+        typer.echo(f"{name}\t{what}")
 
 
 def _write_outputs(out: Path, model: JointEnforcementModel, metrics: dict, run_args: dict) -> None:

@@ -17,17 +17,21 @@ from institutions.loading import (
     validate_config,
     with_overrides,
 )
+from institutions.reforms import REFORMS, apply_reforms, parse_reform
 from institutions.schema import PROPERTY_MANAGER, IncidentKind, TownConfig
 
 __all__ = [
     "PROPERTY_MANAGER",
+    "REFORMS",
     "ConfigError",
     "Distribution",
     "IncidentKind",
     "TownConfig",
+    "apply_reforms",
     "list_presets",
     "load_config",
     "load_preset",
+    "parse_reform",
     "scaled",
     "validate_config",
     "with_overrides",

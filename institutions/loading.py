@@ -126,8 +126,9 @@ def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
 def scaled(cfg: TownConfig, scale: float) -> TownConfig:
     """The same town with population, compounds' residents and all staff multiplied by ``scale``.
 
-    Staff counts are rounded and kept at least 1 where they were positive, so a small test town
-    still has every role. Rates are per resident, so incident numbers scale with the population.
+    Staff counts (and meetings' capacities) are rounded and kept at least 1 where they were
+    positive, so a small test town still has every role. Rates are per resident, so incident
+    numbers scale with the population.
     """
     if not scale > 0:
         raise ConfigError(f"scale: {scale} is not allowed; a number > 0 (1.0 is the town at 1:1)")
@@ -151,6 +152,9 @@ def scaled(cfg: TownConfig, scale: float) -> TownConfig:
         p.staff = staff(p.staff)
     for t in out.inspectors:
         t.count = staff(t.count)
+    out.institutions.outsourcing.contractors = staff(out.institutions.outsourcing.contractors)
+    for meeting in out.institutions.meetings:
+        meeting.capacity = staff(meeting.capacity)
     out.centre.intake_seats = staff(out.centre.intake_seats)
     out.centre.dispatch_seats = staff(out.centre.dispatch_seats)
     return out

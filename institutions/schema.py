@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from institutions.distributions import Distribution, Exponential, Fixed, LogNormal
+from institutions.levers import Institutions
 
 Probability = Field(ge=0.0, le=1.0)
 PROPERTY_MANAGER = "property_manager"
@@ -173,6 +174,14 @@ class Escalation(Section):
     effort_factor: float = Field(3.0, ge=1.0)
 
 
+class Subtype(Section):
+    """A refined event type (细化事件类型): a share of a kind's incidents with its own owners."""
+
+    id: str
+    share: float = Field(gt=0.0, le=1.0)
+    owners: list[str]
+
+
 class IncidentKind(Section):
     """A kind of part (部件) or event (事件) and everything the model needs to know about it."""
 
@@ -189,6 +198,8 @@ class IncidentKind(Section):
     domain: str = "municipal"
     qualification: str | None = None
     owners: list[str] = []
+    subtypes: list[Subtype] = []
+    joint: bool = False
     effort_hours: Distribution = LogNormal(median=3.0, sigma=0.5)
     superficial_share: float = Field(0.15, gt=0.0, le=1.0)
     simple: bool = False
@@ -223,6 +234,7 @@ class Incentives(Section):
     harm_penalty: NonNegativeFloat = 0.0
     choice_temperature: PositiveFloat = 1.0
     load_sensitivity: NonNegativeFloat = 1.0
+    learning_rate: float = Field(0.2, ge=0.0, le=1.0)
 
 
 class TownConfig(Section):
@@ -239,6 +251,7 @@ class TownConfig(Section):
     incident_kinds: list[IncidentKind] = Field(min_length=1)
     residents: Residents = Residents()
     incentives: Incentives = Incentives()
+    institutions: Institutions = Institutions()
 
     @property
     def population(self) -> int:
@@ -273,12 +286,25 @@ class TownConfig(Section):
         for i, k in enumerate(self.incident_kinds):
             for o in k.owners:
                 _known(f"incident_kinds[{i}].owners", o, handlers)
+            for j, sub in enumerate(k.subtypes):
+                for o in sub.owners:
+                    _known(f"incident_kinds[{i}].subtypes[{j}].owners", o, handlers)
+            if k.subtypes and abs(sum(sub.share for sub in k.subtypes) - 1.0) > 1e-6:
+                raise ValueError(f"incident_kinds[{i}].subtypes: shares add up to "
+                                 f"{sum(sub.share for sub in k.subtypes):g}; they must add up to 1")
             for a in k.area_factors:
                 _known(f"incident_kinds[{i}].area_factors", a, area_keys)
             if k.location == "compound" and not self.compounds:
                 raise ValueError(
                     f"incident_kinds[{i}].location = 'compound' but the town has no compounds"
                 )
+        departments = {d.id for d in self.departments}
+        inst = self.institutions
+        for d in inst.assessment.covers:
+            _known("institutions.assessment.covers", d, departments)
+        for m in inst.meetings:
+            for d in m.attendees or []:
+                _known(f"institutions.meetings.{m.id}.attendees", d, departments)
         if self.centre.catch_all is not None:
             _known("centre.catch_all", self.centre.catch_all, {d.id for d in self.departments})
         for grid in self.grids:

@@ -1,0 +1,62 @@
+"""Assessment and authority rules: what each outcome of a work order costs a handler.
+
+The levers say what is assessed and who may order whom; :func:`stakes_for` turns them into
+the numbers the handlers' decision rule reads, in officer-hour equivalents per order.
+
+Example:
+    >>> from institutions import load_preset, apply_reforms
+    >>> n_town = load_preset("n_town")
+    >>> stakes_for(n_town, "department", "public_works").decline
+    2.0
+    >>> stakes_for(apply_reforms(n_town, ["department_kpis"]), "department", "public_works").decline
+    5.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from institutions.schema import TownConfig
+
+HandlerKind = Literal["department", "property_manager"]
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """Expected costs (+) and rewards (−) of outcomes of one order, for one handler."""
+
+    decline: float          # declining an order ("not ours")
+    false_closure: float    # a superficial fix or paper closure caught by the check
+    rework: float           # the rework KPI, per case sent back
+    late: float             # the on-time KPI, per order finished after its deadline
+    unresolved: float       # the verified-resolution KPI, lost by a closure without a real fix
+    closure: float          # the closure KPI, per order closed on time
+    harm: float             # a resident hurt while the problem is in the handler's hands
+    order: float            # defying an order of a leader or a meeting (on bound cases)
+
+
+def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str) -> Stakes:
+    """The stakes of one handler under the town's incentives and institutions."""
+    base, inst = cfg.incentives, cfg.institutions
+    a, auth = inst.assessment, inst.authority
+    rework = late = unresolved = closure = 0.0
+    harm = base.harm_penalty
+    decline = base.decline_penalty
+    false_closure = base.false_closure_penalty
+    if a.kind in ("department_kpis", "public_ranking") and kind == "department":
+        scale = a.stakes * (a.ranking_multiplier if a.kind == "public_ranking" else 1.0)
+        w = a.weights
+        decline += scale * w.declines
+        rework, late = scale * w.rework, scale * w.on_time
+        unresolved, closure = scale * w.verified_resolution, scale * w.closures
+    elif a.kind == "outcome_subjective" and handler_id in a.covers:
+        harm += a.stakes * 0.5  # an injury on one's watch spoils the subjective rating
+    commanded = auth.kind == "command" and (kind == "department" or auth.covers_property_managers)
+    if commanded:
+        decline += auth.order_penalty
+        false_closure += auth.order_penalty / 2
+    return Stakes(decline=decline, false_closure=false_closure, rework=rework, late=late,
+                  unresolved=unresolved, closure=closure, harm=harm,
+                  order=auth.order_penalty)

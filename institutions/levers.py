@@ -1,0 +1,187 @@
+"""The institutional levers: who may order whom, who owns what, what is assessed, who meets.
+
+Each lever is a section of ``[institutions]`` in a town config. The defaults are N town's
+(paper 一.(三).5): no authority over departments, overlapping mandates as listed, outcome-only
+subjective assessment of the centre's own staff, no joint-duty meetings, ad hoc joint
+enforcement, grid staff as recruited, one size for all.
+
+Example:
+    >>> Institutions().authority.kind, Institutions().assessment.kind
+    ('none', 'outcome_subjective')
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+from institutions.distributions import Distribution, LogNormal
+
+
+class Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Authority(Lever):
+    """The grid centre's authority over the departments it dispatches to.
+
+    ``none``: persuasion only (N town: 与其他机关部门不存在上下级关系). ``command``: the street
+    commands the dispatched branches and assesses them (D street: 条包块管、以块为主, 指挥权、
+    考核权和监督权); defying an order costs ``order_penalty``. ``escalation``: after
+    ``escalate_after_declines`` declines a leader orders an owner, who may not decline.
+    """
+
+    kind: Literal["none", "command", "escalation"] = "none"
+    order_penalty: NonNegativeFloat = 8.0
+    escalate_after_declines: PositiveInt = 2
+    covers_property_managers: bool = True
+
+
+class Mandates(Lever):
+    """How clearly the mandate map (职责) gives each kind of problem an owner.
+
+    ``as_listed``: every listed owner is plausible, so orders can be passed on (推诿).
+    ``clear``: a single owner per kind, the first listed (建议 三.1: 明确各部门的职责).
+    ``refined_types``: kinds with subtypes are split into them, each with its own owners
+    (建议 二.2: 细化事件类型). Precedents set by joint-duty meetings fix an owner for next time.
+    """
+
+    clarity: Literal["as_listed", "clear"] = "as_listed"
+    refined_types: bool = False
+
+
+class KpiWeights(Lever):
+    """Weights of department KPIs counted in the centre's evaluation (建议 三.3)."""
+
+    on_time: float = Field(0.25, ge=0.0, le=1.0)
+    rework: float = Field(0.25, ge=0.0, le=1.0)
+    declines: float = Field(0.25, ge=0.0, le=1.0)
+    verified_resolution: float = Field(0.25, ge=0.0, le=1.0)
+    closures: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Assessment(Lever):
+    """What is assessed, of whom, and how much it matters.
+
+    ``none``; ``outcome_subjective`` (N town: 好/良/差 on results, for the centre's own staff
+    and those in ``covers``); ``centre_process`` (process KPIs for the centre only);
+    ``department_kpis`` (each department's KPIs, weighted, counted in the centre's evaluation);
+    ``public_ranking`` (department KPIs published, Zhoushan's big screens: stakes multiplied by
+    ``ranking_multiplier``). ``stakes`` is what a full KPI point is worth to a department on one
+    order, in officer-hour equivalents.
+    """
+
+    kind: Literal["none", "outcome_subjective", "centre_process", "department_kpis",
+                  "public_ranking"] = "outcome_subjective"
+    weights: KpiWeights = KpiWeights()
+    stakes: NonNegativeFloat = 12.0
+    ranking_multiplier: float = Field(2.0, ge=1.0)
+    covers: list[str] = []
+
+    @model_validator(mode="after")
+    def _kpis_have_weight(self) -> Self:
+        if self.kind in ("department_kpis", "public_ranking"):
+            w = self.weights
+            if w.on_time + w.rework + w.declines + w.verified_resolution + w.closures <= 0:
+                raise ValueError(f"assessment.weights: all zero under '{self.kind}'; "
+                                 "give at least one KPI a weight in (0, 1]")
+        return self
+
+
+MeetingKind = Literal["daily_handover", "weekly_special", "joint_conference"]
+
+
+class Meeting(Lever):
+    """A joint-duty meeting (联勤联动会议) and what it may do with the cases it takes up.
+
+    ``daily_handover``: C town's 早交班 with the stationed units, on yesterday's leftover
+    problems; ``weekly_special``: C town's weekly meeting on leftover and repeat tickets;
+    ``joint_conference``: the standing 联席会议 of 建议 三.2. A meeting takes up to ``capacity``
+    open cases that are stuck, overdue or reported again, oldest first; it can bind an owner
+    (who may then not decline), form a joint team for problems that need several departments,
+    and set a precedent that fixes the owner of that kind for next time. It costs
+    ``duration_hours`` of each attendee's time.
+    """
+
+    id: str
+    kind: MeetingKind
+    every_days: PositiveInt = 1
+    hour: int = Field(9, ge=0, le=23)
+    capacity: NonNegativeInt = 10
+    duration_hours: PositiveFloat = 1.0
+    attendees: list[str] | None = None
+    binds_owner: bool = True
+    joint_team: bool = False
+    sets_precedent: bool = False
+    pressure: NonNegativeFloat = 4.0
+
+
+class JointEnforcement(Lever):
+    """How problems that need several departments at once (联合执法) are handled.
+
+    ``ad_hoc`` (N town): an operation is prepared when asked for: a week to pick departments,
+    a week to pick places, a week for tools, then ``operation_hours`` of enforcement.
+    ``standing``: a standing team with the police (建议 三.1) answers within ``standing_response``.
+    """
+
+    mode: Literal["ad_hoc", "standing"] = "ad_hoc"
+    lead_days: NonNegativeFloat = 21.0
+    operation_hours: PositiveFloat = 2.0
+    operation_officers: NonNegativeInt = 20
+    preparation_hours: NonNegativeFloat = 60.0
+    standing_response: Distribution = LogNormal(median=3.0, sigma=0.5)
+
+
+class Training(Lever):
+    """Training of grid staff (建议 一.1-3): knowledge, dispute skills, qualifications."""
+
+    competence_gain: float = Field(0.0, ge=0.0, le=1.0)
+    qualifications: list[str] = []
+
+
+class Outsourcing(Lever):
+    """Professional work bought from contractors (建议 一.4: 相关服务适当外包)."""
+
+    contractors: NonNegativeInt = 0
+    domains: list[str] = []
+    competence: float = Field(0.85, ge=0.0, le=1.0)
+    qualifications: list[str] = []
+
+
+class Participation(Lever):
+    """Residents and volunteers in grid management (建议 二.3; D street's 睦邻点 and 志愿者总队)."""
+
+    volunteers_per_10k: NonNegativeFloat = 0.0
+    volunteer_competence: float = Field(0.3, ge=0.0, le=1.0)
+    report_boost: float = Field(1.0, ge=1.0)
+
+
+class Institutions(Lever):
+    """All the levers of a town."""
+
+    authority: Authority = Authority()
+    mandates: Mandates = Mandates()
+    assessment: Assessment = Assessment()
+    meetings: list[Meeting] = []
+    joint_enforcement: JointEnforcement = JointEnforcement()
+    training: Training = Training()
+    outsourcing: Outsourcing = Outsourcing()
+    participation: Participation = Participation()
+    targeting: Literal["uniform", "differentiated"] = "uniform"
+
+    @model_validator(mode="after")
+    def _meeting_ids_unique(self) -> Self:
+        ids = [m.id for m in self.meetings]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"institutions.meetings: ids must be unique, got {ids}")
+        return self

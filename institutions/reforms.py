@@ -1,0 +1,150 @@
+"""Named reforms: the paper's proposals (section 四) and one cautionary KPI, as config changes.
+
+``apply_reforms(cfg, names)`` returns a new, validated config; on the command line
+``--reform NAME`` does the same from day 0 and ``--reform NAME@DAY`` switches it on during the
+run. ``A+B`` names a combination.
+
+Example:
+    >>> from institutions import load_preset
+    >>> cfg = apply_reforms(load_preset("n_town"), ["centre_authority", "joint_meetings"])
+    >>> cfg.institutions.authority.kind, [m.kind for m in cfg.institutions.meetings]
+    ('command', ['weekly_special', 'joint_conference'])
+    >>> parse_reform("department_kpis@90")
+    ('department_kpis', 90.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from institutions.loading import ConfigError, validate_config
+from institutions.schema import TownConfig
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def _joint_meetings(c: dict) -> None:
+    """Weekly special meeting on leftover and repeat tickets, monthly 联席会议 with precedents
+    (C town 经验 (3); 建议 三.2)."""
+    c["institutions"]["meetings"] += [
+        {"id": "weekly_special", "kind": "weekly_special", "every_days": 7, "hour": 9,
+         "capacity": 20, "duration_hours": 1.5, "binds_owner": True, "joint_team": True},
+        {"id": "joint_conference", "kind": "joint_conference", "every_days": 30, "hour": 14,
+         "capacity": 30, "duration_hours": 2.0, "binds_owner": True, "joint_team": True,
+         "sets_precedent": True},
+    ]
+
+
+def _clear_mandates(c: dict) -> None:
+    """One owner per kind, refined event types where defined (建议 三.1; 二.2)."""
+    c["institutions"]["mandates"].update(clarity="clear", refined_types=True)
+
+
+def _department_kpis(c: dict) -> None:
+    """Department KPIs counted in the centre's evaluation, with verified resolution (建议 三.3)."""
+    c["institutions"]["assessment"].update(kind="department_kpis", weights={
+        "on_time": 0.25, "rework": 0.25, "declines": 0.25, "verified_resolution": 0.25,
+        "closures": 0.0})
+    c["centre"].update(detect_superficial=0.8, detect_paper=0.98)
+
+
+def _closure_kpi_only(c: dict) -> None:
+    """A KPI on on-time closures alone, checked at the desk: the gameable one."""
+    c["institutions"]["assessment"].update(kind="department_kpis", weights={
+        "on_time": 0.0, "rework": 0.0, "declines": 0.0, "verified_resolution": 0.0,
+        "closures": 1.0})
+    c["centre"].update(detect_superficial=0.1, detect_paper=0.3)
+
+
+def _centre_authority(c: dict) -> None:
+    """Command over dispatched department branches (D street: 条包块管、以块为主)."""
+    c["institutions"]["authority"]["kind"] = "command"
+
+
+def _standing_joint_enforcement(c: dict) -> None:
+    """A standing joint-enforcement mechanism with the police (建议 三.1)."""
+    c["institutions"]["joint_enforcement"]["mode"] = "standing"
+
+
+def _training(c: dict) -> None:
+    """Training of grid staff in knowledge, dispute skills and qualifications (建议 一.1-3)."""
+    needed = sorted({k["qualification"] for k in c["incident_kinds"] if k.get("qualification")})
+    c["institutions"]["training"].update(competence_gain=0.25, qualifications=needed)
+
+
+def _outsourcing(c: dict) -> None:
+    """Professional work in the domains grid staff are weakest at, bought in (建议 一.4)."""
+    domains = sorted({k["domain"] for k in c["incident_kinds"]})
+    best = {d: max([t["competence"].get(d, t["default_competence"]) for t in c["inspectors"]]
+                   or [0.0]) for d in domains}
+    weak = [d for d in domains if best[d] < 0.5]
+    people = sum(g["population"] for g in c["grids"])
+    needed = sorted({k["qualification"] for k in c["incident_kinds"] if k.get("qualification")})
+    c["institutions"]["outsourcing"].update(contractors=max(2, round(people / 20_000)),
+                                            domains=weak, qualifications=needed)
+
+
+def _differentiated_governance(c: dict) -> None:
+    """Patrols where the problems are, instead of one size for all (建议 二.1)."""
+    c["institutions"]["targeting"] = "differentiated"
+
+
+def _community_participation(c: dict) -> None:
+    """Volunteers in the grid and residents who report more (建议 二.3; D street 睦邻点)."""
+    c["institutions"]["participation"].update(volunteers_per_10k=5.0, report_boost=2.0)
+
+
+REFORMS: dict[str, Change] = {
+    "joint_meetings": _joint_meetings,
+    "clear_mandates": _clear_mandates,
+    "department_kpis": _department_kpis,
+    "centre_authority": _centre_authority,
+    "standing_joint_enforcement": _standing_joint_enforcement,
+    "training": _training,
+    "outsourcing": _outsourcing,
+    "differentiated_governance": _differentiated_governance,
+    "community_participation": _community_participation,
+    "closure_kpi_only": _closure_kpi_only,
+}
+
+
+def describe_reforms() -> dict[str, str]:
+    """Each reform's name and the first line of what it does."""
+    return {name: (change.__doc__ or "").strip().splitlines()[0] for name, change in REFORMS.items()}
+
+
+def reform_names(spec: str) -> list[str]:
+    """``"A+B"`` → ``["A", "B"]``, each checked against :data:`REFORMS`."""
+    names = [n.strip() for n in spec.split("+") if n.strip()]
+    if not names:
+        raise ConfigError(f"reform: '{spec}' names no reform; allowed: {', '.join(REFORMS)}")
+    for name in names:
+        if name not in REFORMS:
+            raise ConfigError(f"reform: '{name}' is not a reform; allowed: {', '.join(REFORMS)}")
+    return names
+
+
+def apply_reforms(cfg: TownConfig, names: Iterable[str]) -> TownConfig:
+    """A copy of ``cfg`` with the named reforms applied in order, validated again."""
+    data = cfg.model_dump()
+    for spec in names:
+        for name in reform_names(spec):
+            REFORMS[name](data)
+    return validate_config(data, source="reformed config")
+
+
+def parse_reform(spec: str) -> tuple[str, float]:
+    """``"NAME"`` → ``(NAME, 0.0)``; ``"NAME@DAY"`` → ``(NAME, DAY)``; names are checked."""
+    name, _, day = spec.partition("@")
+    reform_names(name)
+    if not day:
+        return name, 0.0
+    try:
+        when = float(day)
+    except ValueError:
+        raise ConfigError(f"reform: '{spec}': the day after @ must be a number; "
+                          "for example department_kpis@90") from None
+    if when < 0:
+        raise ConfigError(f"reform: '{spec}': day {when:g} is before the run starts; allowed >= 0")
+    return name, when

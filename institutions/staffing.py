@@ -1,0 +1,64 @@
+"""Who patrols: the configured inspector teams as changed by training, outsourcing and
+volunteers, and how each team is spread over the grids.
+
+Example:
+    >>> from institutions import load_preset, apply_reforms
+    >>> [t.id for t in patrol_teams(apply_reforms(load_preset(), ["community_participation"]))]
+    ['lian_qin', 'xiao_lian_qin', 'xin_xi_yuan', 'volunteers']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from institutions.schema import InspectorTeam
+
+if TYPE_CHECKING:
+    from institutions.schema import TownConfig
+
+COMPETENCE_CAP = 0.95
+
+
+def patrol_teams(cfg: TownConfig) -> list[InspectorTeam]:
+    """The inspector teams in force: trained, plus contractors and volunteers if any."""
+    inst = cfg.institutions
+    gain, licences = inst.training.competence_gain, inst.training.qualifications
+    teams = []
+    for team in cfg.inspectors:
+        if gain or licences:
+            domains = {k.domain for k in cfg.incident_kinds} | set(team.competence)
+            team = team.model_copy(update={
+                "competence": {d: min(COMPETENCE_CAP, team.competence.get(
+                    d, team.default_competence) + gain) for d in sorted(domains)},
+                "qualifications": sorted(set(team.qualifications) | set(licences)),
+            })
+        teams.append(team)
+    out = inst.outsourcing
+    if out.contractors > 0:
+        teams.append(InspectorTeam(
+            id="contractors", name="外包专业服务 (contractors)", count=out.contractors,
+            coverage_per_shift=0.1, competence=dict.fromkeys(out.domains, out.competence),
+            default_competence=0.0, qualifications=out.qualifications, on_spot_fix=True))
+    part = inst.participation
+    volunteers = round(part.volunteers_per_10k * cfg.population / 10_000)
+    if volunteers > 0:
+        teams.append(InspectorTeam(
+            id="volunteers", name="志愿者 (volunteers)", count=volunteers,
+            coverage_per_shift=0.05, default_competence=part.volunteer_competence,
+            on_spot_fix=False))
+    return teams
+
+
+def grid_shares(cfg: TownConfig) -> dict[str, float]:
+    """How a team is spread over grids: evenly (一刀切), or by expected problems (差别化治理)."""
+    if cfg.institutions.targeting == "uniform":
+        return {g.id: 1.0 / len(cfg.grids) for g in cfg.grids}
+    kind_of_area = {a.id: a.kind for a in cfg.areas}
+    load = {}
+    for g in cfg.grids:
+        load[g.id] = sum(k.rate_per_10k_day * g.population * k.area_factors.get(
+            g.area, k.area_factors.get(kind_of_area[g.area], 1.0)) for k in cfg.incident_kinds)
+    total = sum(load.values())
+    if total <= 0:
+        return {g.id: 1.0 / len(cfg.grids) for g in cfg.grids}
+    return {g: v / total for g, v in load.items()}
