@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
+    from institutions.levers import JointEnforcement as JointEnforcementLever
 
 HOURS_PER_DAY = 24.0
 
@@ -39,7 +40,7 @@ class JointEnforcement:
         self.hours_worked = 0.0
 
     @property
-    def spec(self):
+    def spec(self) -> JointEnforcementLever:
         return self.model.config.institutions.joint_enforcement
 
     def expected_finish(self) -> float:

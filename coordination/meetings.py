@@ -25,6 +25,7 @@ from mesa.time import EventGenerator, Schedule
 
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
+    from coordination.workflow import Case
     from institutions.levers import Meeting
 
 HOURS_PER_DAY = 24.0
@@ -50,7 +51,7 @@ class ScheduledMeeting:
             self.cases_taken += 1
             self._decide(case, attendees)
 
-    def _decide(self, case, attendees: list[str]) -> None:
+    def _decide(self, case: Case, attendees: list[str]) -> None:
         model, spec = self.model, self.spec
         centre = model.centre
         owners = [h for h in centre.candidates(case.incident) if h.key in attendees

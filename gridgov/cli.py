@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from coordination import JointEnforcementModel
+from coordination import METRIC_NAMES, JointEnforcementModel
 from experiments import run_replications, summarise
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
@@ -171,7 +171,6 @@ def compare(
             raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
         for spec in settings:
             check_setting(spec)
-        from coordination import METRIC_NAMES
         known = [m for m in METRIC_NAMES if m != "workload_share"]
         for m in metric or []:
             if m not in known:

@@ -90,7 +90,7 @@ def test_out_pointing_at_a_file_is_refused_and_the_file_kept(tmp_path):
 
 
 def test_every_command_has_help_with_an_example():
-    for args in (["run"], ["presets", "list"], ["presets", "show"]):
+    for args in (["run"], ["compare"], ["reforms"], ["presets", "list"], ["presets", "show"]):
         done = gridgov(*args, "--help")
         assert done.returncode == 0
         assert "Example: gridgov" in done.stdout
@@ -101,3 +101,66 @@ def test_presets_list_and_show():
     assert listed.returncode == 0 and "n_town" in listed.stdout and "180,000" in listed.stdout
     shown = gridgov("presets", "show", "n_town")
     assert "paper 一.(三)" in shown.stdout
+
+
+def test_run_with_reforms_from_the_start_and_mid_run():
+    base = json.loads(gridgov("run", "--days", "40", "--scale", "0.1", "--json").stdout)
+    done = gridgov("run", "--days", "40", "--scale", "0.1", "--reform", "joint_meetings",
+                   "--reform", "department_kpis@20", "--json")
+    assert done.returncode == 0, done.stderr
+    reformed = json.loads(done.stdout)
+    assert reformed["meeting_hours"] > 0 == base["meeting_hours"]
+    assert reformed != base
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "--reform", "more_meetings"], ["more_meetings", "allowed", "joint_meetings"]),
+    (["run", "--days", "30", "--reform", "training@45"], ["training@45", "day 45", "0 to 30"]),
+    (["run", "--reform", "training@soon"], ["training@soon", "number"]),
+    (["compare", "--reform", "nope", "--reps", "2"], ["nope", "allowed"]),
+    (["compare", "--reps", "1"], ["--reps", "1", "at least 2"]),
+    (["compare", "--metric", "happiness", "--reps", "2"], ["happiness", "closure_rate"]),
+])
+def test_bad_reforms_exit_2_naming_what_is_allowed(args, words):
+    done = gridgov(*args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in done.stderr
+
+
+def test_lever_with_an_unknown_setting_in_a_config_file_exits_2(tmp_path):
+    text = (DATA / "river_village.toml").read_text() + '\n[institutions.authority]\nkind = "emperor"\n'
+    bad = tmp_path / "bad_lever.toml"
+    bad.write_text(text)
+    done = gridgov("run", "--config", str(bad), "--days", "2")
+    assert done.returncode == 2
+    assert "institutions.authority.kind" in done.stderr and "command" in done.stderr
+
+
+def test_compare_prints_means_and_paired_differences(tmp_path):
+    done = gridgov("compare", "--reform", "department_kpis", "--reform", "clear_mandates+training",
+                   "--reps", "3", "--days", "20", "--scale", "0.05", "--workers", "2",
+                   "--metric", "declines", "--metric", "real_resolution_rate", "--json",
+                   "--out", str(tmp_path / "cmp"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["settings"] == ["baseline", "department_kpis", "clear_mandates+training"]
+    rows = {(r["setting"], r["metric"]): r for r in report["summary"]}
+    assert len(rows) == 6
+    assert rows[("baseline", "declines")]["diff"] is None
+    kpi = rows[("department_kpis", "declines")]
+    assert kpi["ci_low"] <= kpi["mean"] <= kpi["ci_high"]
+    assert kpi["diff_low"] <= kpi["diff"] <= kpi["diff_high"]
+    runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
+    assert len(runs) == 9 and set(runs["seed"]) == {1, 2, 3}
+    table = gridgov("compare", "--reform", "department_kpis", "--reps", "2", "--days", "10",
+                    "--scale", "0.05", "--metric", "declines")
+    assert "Δ" in table.stdout and "department_kpis" in table.stdout
+
+
+def test_reforms_lists_every_reform():
+    done = gridgov("reforms")
+    for name in ("joint_meetings", "clear_mandates", "department_kpis", "centre_authority",
+                 "standing_joint_enforcement", "training", "outsourcing",
+                 "differentiated_governance", "community_participation", "closure_kpi_only"):
+        assert name in done.stdout
