@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from coordination.case_log import CaseLog, Step
 
 if TYPE_CHECKING:
+    from mesa.time import Event
+
     from coordination.incidents import Incident
     from coordination.model import JointEnforcementModel
 
@@ -76,6 +78,7 @@ class Case:
         self.plan = ""
         self.duplicates: list[Case] = []
         self._action: tuple[Callable[..., None], tuple] | None = None
+        self._event: Event | None = None
 
     @property
     def is_open(self) -> bool:
@@ -91,10 +94,14 @@ class Case:
 
         A case has one next step at a time, so one pending action is all it keeps.
         """
+        if self._event is not None:  # a new next step replaces one still pending
+            self._event.cancel()
         self._action = (action, args)
-        self.workflow.model.schedule_event(self._run_action, at=max(at, self.workflow.model.time))
+        model = self.workflow.model
+        self._event = model.schedule_event(self._run_action, at=max(at, model.time))
 
     def _run_action(self) -> None:
+        self._event = None
         if self._action is not None:
             action, args = self._action
             self._action = None

@@ -233,3 +233,67 @@ def test_clear_mandates_and_precedents_give_one_owner():
     assert [h.key for h in model.centre.candidates(incident)] == ["traffic_police"]
     model.meetings.precedents["lawn_parking"] = "greening"
     assert [h.key for h in model.centre.candidates(incident)] == ["greening"]
+
+
+# -- each lever does what it says ----------------------------------------------------------------
+def _model(overrides: dict | None = None, reforms: list[str] | None = None, scale: float = 0.2,
+           days: int = 60, seed: int = 3) -> JointEnforcementModel:
+    cfg = with_overrides(load_preset(), overrides) if overrides else load_preset()
+    model = JointEnforcementModel(cfg, scale=scale, rng=seed, reforms=reforms or [])
+    model.run_for(24 * days)
+    return model
+
+
+def test_escalation_authority_has_a_leader_order_owners_after_declines():
+    model = _model({"institutions.authority.kind": "escalation"})
+    log = model.case_log()
+    ordered = log[(log["step"] == "dispatch") & (log["reason"] == "leader's order after declines")]
+    assert len(ordered) > 0
+    for case_id in ordered["case_id"].head(10):
+        after = log[(log["case_id"] == case_id) & (log["time"] >= ordered[
+            ordered["case_id"] == case_id]["time"].iloc[0])]
+        assert "declined" not in set(after["outcome"])  # a bound owner does not decline
+
+
+def test_centre_process_kpis_speed_up_the_centre_only():
+    from institutions.assessment import stakes_for
+    cfg = with_overrides(load_preset(), {"institutions.assessment.kind": "centre_process"})
+    assert stakes_for(cfg, "department", "cheng_guan") == stakes_for(
+        with_overrides(load_preset(), {"institutions.assessment.kind": "none"}), "department",
+        "cheng_guan")
+    fast = _model({"institutions.assessment.kind": "centre_process"}).centre.process_pace()
+    assert fast < _model().centre.process_pace()
+
+
+def test_public_ranking_raises_the_stakes_of_department_kpis():
+    from institutions.assessment import stakes_for
+    kpis = apply_reforms(load_preset(), ["department_kpis"])
+    ranked = with_overrides(kpis, {"institutions.assessment.kind": "public_ranking"})
+    assert stakes_for(ranked, "department", "greening").rework == pytest.approx(
+        2 * stakes_for(kpis, "department", "greening").rework)
+
+
+def test_a_daily_handover_costs_officer_hours_every_day():
+    meeting = [{"id": "zao_jiao_ban", "kind": "daily_handover", "every_days": 1, "hour": 8,
+                "capacity": 5, "duration_hours": 0.5, "attendees": ["cheng_guan", "traffic_police"]}]
+    model = _model({"institutions.meetings": meeting}, days=10)
+    assert model.meetings.hours == pytest.approx(10 * 0.5 * 3)  # two units and the centre
+
+
+def test_differentiated_targeting_sends_patrols_where_problems_are():
+    uniform = _model(days=1, scale=1.0)
+    targeted = _model(reforms=["differentiated_governance"], days=1, scale=1.0)
+    count = lambda m, g: sum(len(t.members[g]) for t in m.inspector_teams)  # noqa: E731
+    spread = lambda m: count(m, "g1") - count(m, "g7")  # noqa: E731  g1 has more people than g7
+    assert spread(uniform) <= len(uniform.inspector_teams)  # one size for all, up to rounding
+    assert spread(targeted) > spread(uniform) + 5
+
+
+def test_training_outsourcing_and_participation_change_who_patrols():
+    trained = _model(reforms=["training"], days=1)
+    lian_qin = next(t for t in trained.inspector_teams if t.spec.id == "lian_qin")
+    assert lian_qin.competence("food_drug") == pytest.approx(0.35)
+    assert "climbing_licence" in lian_qin.spec.qualifications
+    teams = {t.spec.id for t in _model(reforms=["outsourcing", "community_participation"],
+                                        days=1).inspector_teams}
+    assert {"contractors", "volunteers"} <= teams
