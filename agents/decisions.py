@@ -25,7 +25,7 @@ point for researchers.
 Example:
     >>> from institutions.assessment import Stakes
     >>> n_town = Stakes(decline=2, false_closure=1.5, rework=0, late=0, unresolved=0, closure=0,
-    ...                 harm=0, order=8)
+    ...                 harm=0)
     >>> costs = response_costs(effort=6.0, unit=3.0, share=0.1, blame=1.0, detect_superficial=0.35,
     ...                        detect_paper=0.9, stakes=n_town, late_full=False, late_superficial=False,
     ...                        risk_unsolved=0.0, risk_partial=0.0, integrity=0.0)

@@ -5,7 +5,9 @@ C town's centre holds a morning handover with the stationed units (早交班: "�
 一次专项会议,针对遗留的热线工单及存在的疑难问题进行工作安排"); the paper proposes a standing
 联席会议 (建议 三.2). A meeting takes up the oldest stuck cases (those reported again first),
 binds an owner who may then not decline, forms a joint team where several departments are
-needed, and may set a precedent: that kind of problem goes to that owner from now on.
+needed (a team formed at the table acts within the standing response time), and may set a
+precedent: that kind of problem goes to that owner from now on. The meeting kinds differ by
+their settings (how often, capacity, attendees, powers); ``kind`` itself is a label.
 
 Example:
     >>> from coordination import JointEnforcementModel
@@ -56,7 +58,7 @@ class ScheduledMeeting:
         centre = model.centre
         owners = [h for h in centre.candidates(case.incident) if h.key in attendees
                   or h.kind_name == "property_manager"]
-        if spec.joint_team and (case.incident.kind.joint or len(owners) != 1):
+        if spec.joint_team and case.incident.kind.joint:
             centre.send(case, model.joint, f"{spec.id}: joint team")
             return
         if not owners or not spec.binds_owner:

@@ -98,4 +98,4 @@ def compute_metrics(model: JointEnforcementModel, log: pd.DataFrame | None = Non
 
 def _workload_key(actor: str) -> str:
     kind, _, key = actor.partition(":")
-    return PROPERTY_MANAGERS if kind == "property_manager" else key
+    return PROPERTY_MANAGERS if kind == "property_manager" else (key or kind)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from coordination import JointEnforcementModel
 from institutions import TownConfig, load_preset
-from institutions.reforms import parse_reform, reform_names
+from institutions.reforms import parse_reform
 
 BASELINE = "baseline"
 
@@ -36,22 +36,14 @@ class Run:
     config: TownConfig
 
     def reforms(self) -> list[str]:
-        if self.setting in ("", BASELINE):
-            return []
-        out = []
-        for part in self.setting.split("+"):
-            name, day = parse_reform(part)
-            out.append(f"{name}@{day:g}" if day else name)
-        return out
+        return [] if self.setting in ("", BASELINE) else [self.setting]
 
 
 def check_setting(setting: str) -> str:
-    """Validate a setting's reform names (and days); return its label."""
+    """Validate a setting (``A``, ``A+B``, ``A+B@DAY``); return its label."""
     if setting in ("", BASELINE):
         return BASELINE
-    for part in setting.split("+"):
-        name, _ = parse_reform(part)
-        reform_names(name)
+    parse_reform(setting)
     return setting
 
 

@@ -71,11 +71,10 @@ def _check_common(days: int, seed: int, reforms: list[str]) -> None:
     if seed < 0:
         raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
     for spec in reforms:
-        for part in spec.split("+"):
-            _, day = parse_reform(part)
-            if day > days:
-                raise ConfigError(f"--reform: '{part}' switches on at day {day:g}, after the run "
-                                  f"ends at day {days}; allowed days: 0 to {days}")
+        _, day = parse_reform(spec)
+        if day > days:
+            raise ConfigError(f"--reform: '{spec}' switches on at day {day:g}, after the run "
+                              f"ends at day {days}; allowed days: 0 to {days}")
 
 
 def run_days(model: JointEnforcementModel, days: int, quiet: bool = False) -> None:
@@ -113,7 +112,7 @@ def run(
 
     Example: gridgov run --preset n_town --days 90 --seed 7 --reform department_kpis@30 --json
     """
-    reforms = [r for spec in reform or [] for r in spec.split("+")]
+    reforms = list(reform or [])
     try:
         _check_common(days, seed, reforms)
         cfg = _town(preset, config)

@@ -34,7 +34,6 @@ class Stakes:
     unresolved: float       # the verified-resolution KPI, lost by a closure without a real fix
     closure: float          # the closure KPI, per order closed on time
     harm: float             # a resident hurt while the problem is in the handler's hands
-    order: float            # defying an order of a leader or a meeting (on bound cases)
 
 
 def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str) -> Stakes:
@@ -58,5 +57,4 @@ def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str) -> Stakes:
         decline += auth.order_penalty
         false_closure += auth.order_penalty / 2
     return Stakes(decline=decline, false_closure=false_closure, rework=rework, late=late,
-                  unresolved=unresolved, closure=closure, harm=harm,
-                  order=auth.order_penalty)
+                  unresolved=unresolved, closure=closure, harm=harm)

@@ -107,7 +107,7 @@ class Meeting(Lever):
     ``daily_handover``: C town's 早交班 with the stationed units, on yesterday's leftover
     problems; ``weekly_special``: C town's weekly meeting on leftover and repeat tickets;
     ``joint_conference``: the standing 联席会议 of 建议 三.2. A meeting takes up to ``capacity``
-    open cases that are stuck, overdue or reported again, oldest first; it can bind an owner
+    stuck cases (those reported again first, then the oldest); it can bind an owner
     (who may then not decline), form a joint team for problems that need several departments,
     and set a precedent that fixes the owner of that kind for next time. It costs
     ``duration_hours`` of each attendee's time.

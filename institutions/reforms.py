@@ -2,7 +2,7 @@
 
 ``apply_reforms(cfg, names)`` returns a new, validated config; on the command line
 ``--reform NAME`` does the same from day 0 and ``--reform NAME@DAY`` switches it on during the
-run. ``A+B`` names a combination.
+run. ``A+B`` names a combination; ``A+B@DAY`` switches both on at that day.
 
 Example:
     >>> from institutions import load_preset
