@@ -21,7 +21,14 @@ from experiments import run_replications, summarise
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.output import to_json, write_atomic
-from institutions import ConfigError, TownConfig, list_presets, load_config, load_preset
+from institutions import (
+    ConfigError,
+    TownConfig,
+    list_presets,
+    load_config,
+    load_preset,
+    with_overrides,
+)
 from institutions.loading import preset_path
 from institutions.reforms import REFORMS, describe_reforms, parse_reform
 
@@ -221,6 +228,67 @@ def _print_comparison(summary, title: str) -> None:
             cells.append(cell)
         table.add_row(metric, *cells)
     Console().print(table)
+
+
+@app.command()
+def calibrate(
+    name: Annotated[str, typer.Argument(help="A preset with a [calibration] section, e.g. c_town.")],
+    search: Annotated[bool, typer.Option("--search", help="Re-run the search for the free "
+                                         "parameters before checking.")] = False,
+    max_evals: Annotated[int, typer.Option(help="Search: most evaluations (0: the preset's).")] = 0,
+    seeds: Annotated[int, typer.Option(help="Search: seeds per evaluation (0: the preset's).")] = 0,
+    check_seeds: Annotated[int, typer.Option(help="Seeds for the check (0: the preset's).")] = 0,
+    workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
+    write: Annotated[Path | None, typer.Option(help="Search: write the preset with the values "
+                                               "found (and their record) to this TOML file.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the check as one JSON object.")] = False,
+) -> None:
+    """Check a preset against the figures it must reproduce; optionally search again.
+
+    Example: gridgov calibrate c_town --check-seeds 30
+    """
+    from experiments import calibration
+
+    try:
+        cfg = load_preset(name)
+        if cfg.calibration is None:
+            with_one = [n for n in list_presets() if load_preset(n).calibration]
+            raise ConfigError(f"calibrate: preset '{name}' has no [calibration] section; "
+                              f"presets with one: {', '.join(with_one)}")
+        for option, value in (("--max-evals", max_evals), ("--seeds", seeds),
+                              ("--check-seeds", check_seeds), ("--workers", workers)):
+            if value < 0:
+                raise ConfigError(f"{option}: {value} is not allowed; 0 (the default) or more")
+        if write is not None and not search:
+            raise ConfigError("--write: only with --search (it records the values a search found)")
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    n_workers = workers or calibration.default_workers()
+    if search:
+        with Progress(TextColumn("search"), TextColumn("evaluation {task.completed}"),
+                      TextColumn("{task.description}"), console=err, transient=True) as progress:
+            task = progress.add_task("", total=None)
+            found, loss = calibration.search(
+                cfg, max_evals=max_evals or None, seeds=seeds or None, workers=n_workers,
+                progress=lambda n, f: progress.update(task, completed=n, description=f"loss {f:.4f}"))
+        err.print(f"search: objective {loss:.4f} at " + ", ".join(f"{k} = {v:.6g}" for k, v in found.items()))
+        cfg = with_overrides(cfg, found)
+        if write is not None:
+            from gridgov.presets_io import write_calibrated
+            write_calibrated(preset_path(name), write, found, loss)
+    table = calibration.check(cfg, seeds=check_seeds or None, workers=n_workers)
+    if json_out:
+        sys.stdout.write(to_json({"preset": name, "check": table.to_dict(orient="records")}) + "\n")
+        return
+    out = Table(title=f"{cfg.town.name}: targets against {cfg.calibration.days}-day results, "
+                      f"mean over {check_seeds or cfg.calibration.check_seeds} seeds")
+    for col in ("measure", "target", "mean", "sd", "5%-95%", "rel. error", "within"):
+        out.add_column(col, justify="left" if col == "measure" else "right")
+    for r in table.to_dict(orient="records"):
+        out.add_row(r["measure"], f"{r['target']:g}", f"{r['mean']:.3g}", f"{r['sd']:.2g}",
+                    f"{r['p5']:.3g}-{r['p95']:.3g}", f"{r['relative_error']:+.0%}",
+                    f"{'yes' if r['within'] else 'no'} (±{r['tolerance']:.0%})")
+    Console().print(out)
 
 
 @app.command("reforms")

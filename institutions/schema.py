@@ -237,6 +237,50 @@ class Incentives(Section):
     learning_rate: float = Field(0.2, ge=0.0, le=1.0)
 
 
+class CalibrationTarget(Section):
+    """A figure the preset must reproduce, measured over the calibration window."""
+
+    measure: str
+    value: float
+    tolerance: float = Field(0.2, gt=0.0)
+    source: str = ""
+
+
+class CalibrationParameter(Section):
+    """A config field (dotted path) that the calibration search may set, within bounds."""
+
+    path: str
+    low: float
+    high: float
+    log: bool = True
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if not self.low < self.high or (self.log and self.low <= 0):
+            raise ValueError(f"calibration parameter {self.path}: need 0 < low < high on a log "
+                             f"scale, low < high otherwise (got {self.low}, {self.high})")
+        return self
+
+
+class Calibration(Section):
+    """How a preset was calibrated: targets, free parameters, window, procedure and record.
+
+    ``gridgov calibrate NAME`` checks the preset against its targets; ``--search`` re-runs the
+    search that found the parameters' values.
+    """
+
+    warmup_days: NonNegativeInt = 30
+    days: PositiveInt = 29
+    seeds: PositiveInt = 4
+    check_seeds: PositiveInt = 30
+    max_evals: PositiveInt = 80
+    targets: list[CalibrationTarget] = Field(min_length=1)
+    parameters: list[CalibrationParameter] = []
+    procedure: str = ""
+    found: dict[str, float] = {}
+    objective: float | None = None
+
+
 class TownConfig(Section):
     """A whole town: the input of one model run."""
 
@@ -252,6 +296,7 @@ class TownConfig(Section):
     residents: Residents = Residents()
     incentives: Incentives = Incentives()
     institutions: Institutions = Institutions()
+    calibration: Calibration | None = None
 
     @property
     def population(self) -> int:

@@ -1,0 +1,34 @@
+"""Writing a preset back with calibrated values, keeping its comments (tomlkit).
+
+Example:
+    >>> import tempfile, pathlib
+    >>> src = pathlib.Path(tempfile.mkdtemp()) / "t.toml"
+    >>> _ = src.write_text('[residents]\\nreport_propensity = 0.1  # calibrated\\n[calibration]\\n')
+    >>> write_calibrated(src, src, {"residents.report_propensity": 0.25}, 0.01)
+    >>> "report_propensity = 0.25  # calibrated" in src.read_text()
+    True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tomlkit
+
+from gridgov.output import write_atomic
+
+
+def write_calibrated(source: Path, target: Path, found: dict[str, float], objective: float) -> None:
+    """Copy ``source`` to ``target`` with the found values set and recorded in [calibration]."""
+    doc = tomlkit.parse(source.read_text(encoding="utf-8"))
+    for path, value in found.items():
+        *parents, last = path.split(".")
+        node = doc
+        for key in parents:
+            node = (next(item for item in node if item.get("id") == key)
+                    if isinstance(node, list) else node[key])
+        node[last] = round(value, 6)
+    record = doc["calibration"]
+    record["found"] = {k: round(v, 6) for k, v in found.items()}
+    record["objective"] = round(objective, 6)
+    write_atomic(target, lambda p: p.write_text(tomlkit.dumps(doc), encoding="utf-8"))
