@@ -236,8 +236,8 @@ def calibrate(
     name: Annotated[str, typer.Argument(help="A preset with a [calibration] section, e.g. c_town.")],
     search: Annotated[bool, typer.Option("--search", help="Re-run the search for the free "
                                          "parameters before checking.")] = False,
-    max_evals: Annotated[int, typer.Option(help="Search: most evaluations (0: the preset's).")] = 0,
-    seeds: Annotated[int, typer.Option(help="Search: seeds per evaluation (0: the preset's).")] = 0,
+    iterations: Annotated[int, typer.Option(help="Search: iterations (0: the preset's).")] = 0,
+    seeds: Annotated[int, typer.Option(help="Search: seeds per iteration (0: the preset's).")] = 0,
     check_seeds: Annotated[int, typer.Option(help="Seeds for the check (0: the preset's).")] = 0,
     workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
     write: Annotated[Path | None, typer.Option(help="Search: write the preset with the values "
@@ -256,7 +256,7 @@ def calibrate(
             with_one = [n for n in list_presets() if load_preset(n).calibration]
             raise ConfigError(f"calibrate: preset '{name}' has no [calibration] section; "
                               f"presets with one: {', '.join(with_one)}")
-        for option, value in (("--max-evals", max_evals), ("--seeds", seeds),
+        for option, value in (("--iterations", iterations), ("--seeds", seeds),
                               ("--check-seeds", check_seeds), ("--workers", workers)):
             if value < 0:
                 raise ConfigError(f"{option}: {value} is not allowed; 0 (the default) or more")
@@ -266,11 +266,11 @@ def calibrate(
         raise bad_input(str(exc)) from None
     n_workers = workers or calibration.default_workers()
     if search:
-        with Progress(TextColumn("search"), TextColumn("evaluation {task.completed}"),
+        with Progress(TextColumn("search"), TextColumn("iteration {task.completed}"),
                       TextColumn("{task.description}"), console=err, transient=True) as progress:
             task = progress.add_task("", total=None)
             found, loss = calibration.search(
-                cfg, max_evals=max_evals or None, seeds=seeds or None, workers=n_workers,
+                cfg, iterations=iterations or None, seeds=seeds or None, workers=n_workers,
                 progress=lambda n, f: progress.update(task, completed=n, description=f"loss {f:.4f}"))
         err.print(f"search: objective {loss:.4f} at " + ", ".join(f"{k} = {v:.6g}" for k, v in found.items()))
         cfg = with_overrides(cfg, found)

@@ -247,12 +247,16 @@ class CalibrationTarget(Section):
 
 
 class CalibrationParameter(Section):
-    """A config field (dotted path) that the calibration search may set, within bounds."""
+    """A config field (dotted path) that the calibration may set, within bounds, and the target
+    measure it mainly drives (``elasticity``: +1 if the measure grows in proportion to it, -1 if
+    it falls; on a logit scale for a parameter with ``log = false``)."""
 
     path: str
     low: float
     high: float
     log: bool = True
+    drives: str
+    elasticity: float = 1.0
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:
@@ -271,9 +275,9 @@ class Calibration(Section):
 
     warmup_days: NonNegativeInt = 30
     days: PositiveInt = 29
-    seeds: PositiveInt = 4
+    seeds: PositiveInt = 8
     check_seeds: PositiveInt = 30
-    max_evals: PositiveInt = 80
+    iterations: PositiveInt = 12
     targets: list[CalibrationTarget] = Field(min_length=1)
     parameters: list[CalibrationParameter] = []
     procedure: str = ""
