@@ -18,6 +18,11 @@ import tomlkit
 from gridgov.output import write_atomic
 
 
+def _sig(value: float) -> float:
+    """Six significant digits (small rates must not round to zero)."""
+    return float(f"{value:.6g}")
+
+
 def write_calibrated(source: Path, target: Path, found: dict[str, float], objective: float) -> None:
     """Copy ``source`` to ``target`` with the found values set and recorded in [calibration]."""
     doc = tomlkit.parse(source.read_text(encoding="utf-8"))
@@ -27,8 +32,8 @@ def write_calibrated(source: Path, target: Path, found: dict[str, float], object
         for key in parents:
             node = (next(item for item in node if item.get("id") == key)
                     if isinstance(node, list) else node[key])
-        node[last] = round(value, 6)
+        node[last] = _sig(value)
     record = doc["calibration"]
-    record["found"] = {k: round(v, 6) for k, v in found.items()}
-    record["objective"] = round(objective, 6)
+    record["found"] = {k: _sig(v) for k, v in found.items()}
+    record["objective"] = _sig(objective)
     write_atomic(target, lambda p: p.write_text(tomlkit.dumps(doc), encoding="utf-8"))
