@@ -45,6 +45,17 @@ PAPER_NUMBERS = [
     ("d_street", lambda c: c.town.area_km2, 6.24, "6.24"),
     ("d_street", lambda c: c.population, 88_700, "8.87"),
     ("d_street", lambda c: c.institutions.authority.kind, "command", "条包块管"),
+    ("zhoushan", lambda c: c.institutions.assessment.kind, "public_ranking", "大屏幕"),
+]
+
+# The national cases model a representative part of the city (the paper gives no population):
+# their whole-city numbers stand in the file as the source of the part's size.
+WHOLE_CITY_NUMBERS = [
+    ("dongcheng", "将 187 个社区划分为 589 个网格"),
+    ("dongcheng", "21个行政执法部门、6个政府职能部门和10个"),
+    ("zhoushan", "2360 个管理服务网格"),
+    ("zhoushan", "100~150 户"),
+    ("yichang", "1110个网格管理员"),
 ]
 
 
@@ -64,6 +75,12 @@ def _patrol_find_share(model: JointEnforcementModel, domain: str) -> float:
     found = found.drop_duplicates("incident_id")
     n = (arisen["kind"].map(domains) == domain).sum()
     return float((found["kind"].map(domains) == domain).sum() / n) if n else float("nan")
+
+
+@pytest.mark.parametrize("name, words", WHOLE_CITY_NUMBERS)
+def test_national_cases_cite_the_papers_whole_city_numbers(name, words):
+    text = preset_path(name).read_text(encoding="utf-8")
+    assert re.search(r"paper[^\n]*" + re.escape(words), text), f"no source for {words} in {name}"
 
 
 @pytest.mark.slow
