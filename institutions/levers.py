@@ -15,8 +15,6 @@ from __future__ import annotations
 from typing import Literal, Self
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -25,11 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from institutions.base import Section as Lever
 from institutions.distributions import Distribution, LogNormal
-
-
-class Lever(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class Authority(Lever):

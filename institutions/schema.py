@@ -16,8 +16,6 @@ from __future__ import annotations
 from typing import Literal, Self
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -26,16 +24,13 @@ from pydantic import (
     model_validator,
 )
 
+from institutions.base import Section
 from institutions.distributions import Distribution, Exponential, Fixed, LogNormal
 from institutions.levers import Institutions
 
-Probability = Field(ge=0.0, le=1.0)
 PROPERTY_MANAGER = "property_manager"
 """Owner token in a mandate: the property manager (物业) of the compound where it happened."""
 
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class Shift(Section):
