@@ -66,6 +66,8 @@ class GridCenter(mesa.Agent):
             workflow.merge(case, incident.case, self)
         elif incident.solved and not case.on_spot:
             workflow.reject(case, self, "problem already solved")
+        elif not incident.kind.needs_handling:
+            workflow.reject(case, self, "no handling needed: answered by the hotline")
         else:
             workflow.register(case, self)
             if case.on_spot:

@@ -83,6 +83,9 @@ class Incident:
         model.log.append(None, self.id, self.kind.id, self.area, self.grid, model.time,
                          Step.OCCURRED, "town", self.kind.category,
                          self.compound or "street", self.state.value)
+        if not self.kind.needs_handling:  # a question is a call: the one who has it phones
+            model.random_resident(self.grid, self.compound).report(self, "hotline")
+            return
         self._schedule_harm()
         self._schedule_notice(self._notice_threshold)
         self._schedule_discovery(self._patrol_thresholds)

@@ -272,6 +272,7 @@ def calibrate(
             found, loss = calibration.search(
                 cfg, iterations=iterations or None, seeds=seeds or None, workers=n_workers,
                 progress=lambda n, f: progress.update(task, completed=n, description=f"loss {f:.4f}"))
+        found = {k: float(f"{v:.6g}") for k, v in found.items()}  # as written, so as checked
         err.print(f"search: objective {loss:.4f} at " + ", ".join(f"{k} = {v:.6g}" for k, v in found.items()))
         cfg = with_overrides(cfg, found)
         if write is not None:

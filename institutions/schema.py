@@ -195,6 +195,7 @@ class IncidentKind(Section):
     owners: list[str] = []
     subtypes: list[Subtype] = []
     joint: bool = False
+    needs_handling: bool = True  # false: a resident's question (咨询): one call, answered, no case
     effort_hours: Distribution = LogNormal(median=3.0, sigma=0.5)
     superficial_share: float = Field(0.15, gt=0.0, le=1.0)
     simple: bool = False

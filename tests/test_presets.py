@@ -96,13 +96,6 @@ def test_d_street_misses_professional_problems_and_disputes_escalate():
     assert mean_interval(escalations)[0] > 0
 
 
-# Targets the calibration has not reached yet, with the distance measured when it was last run
-# (docs/calibration.md). The model has no calls that need no handling (consultations, invalid
-# complaints), so it makes too few tickets for the cases it files: a known gap, checked here so
-# that it cannot silently widen.
-KNOWN_GAPS = {"hotline_tickets": 0.30}
-
-
 @pytest.mark.slow
 def test_c_town_reproduces_its_february_2016_figures():
     """The hotline figures of paper 一.(二).5.(2), as the mean over 30 seeds, each within the
@@ -111,11 +104,8 @@ def test_c_town_reproduces_its_february_2016_figures():
 
     table = check(load_preset("c_town"), seeds=30, workers=2)
     for row in table.to_dict(orient="records"):
-        allowed = KNOWN_GAPS.get(row["measure"], row["tolerance"])
-        assert abs(row["relative_error"]) <= allowed, (
-            f"{row['measure']}: {row['mean']:.3g} against {row['target']:g} (allowed {allowed:.0%})")
-    unmet = set(table.loc[~table["within"], "measure"])
-    assert unmet <= set(KNOWN_GAPS), f"targets newly out of tolerance: {unmet - set(KNOWN_GAPS)}"
+        assert row["within"], (f"{row['measure']}: {row['mean']:.3g} against {row['target']:g} "
+                               f"(tolerance {row['tolerance']:.0%})")
 
 
 def test_calibrate_refuses_a_preset_without_targets():
