@@ -83,3 +83,25 @@ def test_duplicate_reports_merge_into_the_open_case(village):
         target = int(row["reason"].removeprefix("duplicate of case "))
         first = log[(log["case_id"] == target) & (log["step"] == "register")].iloc[0]
         assert first["incident_id"] == row["incident_id"] and first["time"] <= row["time"]
+
+
+def test_a_question_is_one_call_answered_without_a_case(village):
+    """Kinds that need no handling (咨询) reach the hotline and are answered, never dispatched."""
+    from coordination import JointEnforcementModel
+    from institutions import validate_config
+
+    data = village.model_dump()
+    data["incident_kinds"].append({"id": "question", "category": "event", "rate_per_10k_day": 50,
+                                   "owners": ["market_office"], "needs_handling": False,
+                                   "inspector_visibility": 0.0})
+    model = JointEnforcementModel(validate_config(data), rng=2)
+    model.run_for(24 * 10)
+    log = model.case_log()
+    asked = log[log["kind"] == "question"]
+    arisen = (asked["step"] == "occurred").sum()
+    assert arisen > 0
+    assert (asked["step"] == "collect").sum() == arisen  # one call each
+    filed = asked[asked["step"] == "register"]
+    assert set(filed["outcome"]) == {"rejected"}
+    assert set(filed["reason"]) == {"no handling needed: answered by the hotline"}
+    assert not (asked["step"] == "dispatch").any()
