@@ -66,10 +66,12 @@ def response_costs(*, effort: float, unit: float, share: float, blame: float,
     }
 
 
-def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool = True) -> str:
-    """The handler's response to ``case``: one of :data:`RESPONSES`."""
+def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool = True
+                    ) -> tuple[str, dict[str, float]]:
+    """The handler's response to ``case`` (one of :data:`RESPONSES`) and the expected costs it
+    weighed (empty for a compliant handler, which does not weigh)."""
     if handler.spec.behaviour == "compliant":
-        return "full"
+        return "full", {}
     model = handler.model
     inc, incentives = case.incident, model.config.incentives
     load = 1.0 + incentives.load_sensitivity * handler.load()
@@ -91,8 +93,19 @@ def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool 
     low = min(costs[r] for r in options)
     weights = [math.exp(-(costs[r] - low) / scale) for r in options]
     pick = model.org_rng.random() * sum(weights)
+    weighed = {r: costs[r] for r in options}
     for option, weight in zip(options, weights, strict=True):
         pick -= weight
         if pick < 0:
-            return option
-    return options[-1]
+            return option, weighed
+    return options[-1], weighed
+
+
+def describe_costs(costs: dict[str, float]) -> str:
+    """The costs a handler weighed, for the case log: ``"weighed full 18.0, superficial 8.6"``.
+
+    Example:
+        >>> describe_costs({"full": 18.0, "decline": 20.04})
+        'weighed full 18.0, decline 20.0'
+    """
+    return "weighed " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()) if costs else ""

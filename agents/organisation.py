@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.decisions import choose_response
+from agents.decisions import choose_response, describe_costs
 from agents.workforce import Workforce
 from institutions.assessment import Stakes, stakes_for
 
@@ -115,13 +115,15 @@ class WorkOrderHandler(mesa.Agent):
     def respond(self, case: Case) -> None:
         """Decide, then decline, or accept and put the work in the crew's queue."""
         from_rework = case.state == "rework"
-        plan = choose_response(self, case, may_decline=not (from_rework or case.bound))
+        plan, costs = choose_response(self, case, may_decline=not (from_rework or case.bound))
+        weighed = describe_costs(costs)
         if plan == "decline":
             self.declines += 1
-            self.model.workflow.decline(case, self, self.model.centre.decline_reason(case, self))
+            reason = self.model.centre.decline_reason(case, self)
+            self.model.workflow.decline(case, self, f"{reason}; {weighed}" if weighed else reason)
             self.model.centre.on_declined(case)
             return
-        self.model.workflow.accept(case, self, plan)
+        self.model.workflow.accept(case, self, plan, f"{plan}; {weighed}" if weighed else plan)
         self.in_hand += 1
         if plan == "paper":
             case.schedule(self.model.time, self.finish, case)

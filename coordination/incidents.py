@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coordination.case_log import Step
+from coordination.streams import keyed_stream
+
+PLANTED_IDS_FROM = 1_000_000_000
+"""Planted incidents (training scenarios) are numbered from here, apart from the town's own."""
 
 if TYPE_CHECKING:
     from mesa.time import Event
@@ -265,6 +269,29 @@ class IncidentSource:
                     compounds = [*compounds, ("", street)] if street > 0 else compounds
                 self._plan.append((kind, grid.id, grid.area, per_day, compounds))
         self._next_id = 1
+        self._next_planted = PLANTED_IDS_FROM
+        self._planted_rng = keyed_stream(model.incident_rng, "planted")
+
+    def plant(self, kind_id: str, grid_id: str, at: float, compound: str | None) -> Incident:
+        """One incident of a kind at a given place and time, from the planted stream alone."""
+        cfg = self.model.config
+        kinds = {k.id: k for k in cfg.incident_kinds}
+        grids = {g.id: g for g in cfg.grids}
+        if kind_id not in kinds:
+            raise ValueError(f"plant: kind '{kind_id}' is not defined; allowed: {sorted(kinds)}")
+        if grid_id not in grids:
+            raise ValueError(f"plant: grid '{grid_id}' is not defined; allowed: {sorted(grids)}")
+        if compound is not None and compound not in self.model.compound_manager:
+            raise ValueError(f"plant: compound '{compound}' is not defined")
+        if at < self.model.time:
+            raise ValueError(f"plant: time {at} h is in the past (now {self.model.time} h)")
+        rng = self._planted_rng
+        patrol = {t.spec.id: float(rng.exponential(1.0)) for t in self.model.inspector_teams}
+        incident = self._make(rng.random(10).tolist(), kinds[kind_id], grid_id,
+                              grids[grid_id].area, at, compound, patrol)
+        incident.id = self._next_planted
+        self._next_planted += 1
+        return incident
 
     def draw_day(self) -> list[Incident]:
         """The incidents arising in the coming 24 hours, in order of time."""
@@ -285,17 +312,21 @@ class IncidentSource:
               compounds: list[tuple[str, int]], day_start: float) -> Incident:
         # The same ten uniforms per incident whatever the config, turned into values by
         # quantiles, so that runs under other settings stay coupled draw for draw.
-        (u_time, u_place, u_x, u_y, u_effort, u_lasts, u_esc, u_harm, u_notice,
-         u_sub) = rng.random(10).tolist()
-        time = day_start + 24.0 * u_time
+        u = rng.random(10).tolist()
+        time = day_start + 24.0 * u[0]
         compound = None
         if compounds:
             sizes = np.array([n for _, n in compounds], dtype=float)
-            pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u_place, side="right"))
+            pick = int(np.searchsorted(np.cumsum(sizes) / sizes.sum(), u[1], side="right"))
             compound = compounds[min(pick, len(compounds) - 1)][0] or None
-        effort = kind.effort_hours.quantile(u_effort)
         patrol = {team.spec.id: float(team.patrol_rng.exponential(1.0))
                   for team in self.model.inspector_teams}
+        return self._make(u, kind, grid, area, time, compound, patrol)
+
+    def _make(self, u: list[float], kind: IncidentKind, grid: str, area: str, time: float,
+              compound: str | None, patrol: dict[str, float]) -> Incident:
+        _, _, u_x, u_y, u_effort, u_lasts, u_esc, u_harm, u_notice, u_sub = u
+        effort = kind.effort_hours.quantile(u_effort)
         escalate_after = (kind.escalation.after_hours.quantile(u_esc)
                           if kind.escalation is not None else None)
         lasts = kind.lasts_hours.quantile(u_lasts) if kind.lasts_hours is not None else None

@@ -16,12 +16,10 @@ Example:
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import mesa
-import numpy as np
 import pandas as pd
 from mesa.time import Priority, Schedule
 
@@ -38,6 +36,7 @@ from coordination.incidents import Incident, IncidentSource
 from coordination.joint_enforcement import JointEnforcement
 from coordination.meetings import Meetings
 from coordination.metrics import compute_metrics
+from coordination.streams import keyed_stream
 from coordination.workflow import CaseWorkflow
 from institutions import (
     TownConfig,
@@ -50,21 +49,6 @@ from institutions import (
 from institutions.staffing import patrol_teams
 
 HOURS_PER_DAY = 24
-
-
-def keyed_stream(parent: np.random.Generator, key: str) -> np.random.Generator:
-    """A generator derived from ``parent``'s seed and a name, independent of draw order.
-
-    Example:
-        >>> import numpy as np
-        >>> a = keyed_stream(np.random.default_rng(1), "patrol")
-        >>> b = keyed_stream(np.random.default_rng(1), "patrol")
-        >>> a.random() == b.random()
-        True
-    """
-    seq = parent.bit_generator.seed_seq
-    return np.random.default_rng(np.random.SeedSequence(
-        seq.entropy, spawn_key=(*seq.spawn_key, zlib.crc32(key.encode()))))
 
 
 class JointEnforcementModel(mesa.Model):
@@ -226,6 +210,24 @@ class JointEnforcementModel(mesa.Model):
 
     def _collect(self) -> None:
         self.datacollector.collect(self)
+
+    def plant(self, kind: str, grid: str, day: float, compound: str | None = None) -> Incident:
+        """Plant one problem (a training scenario's) in the running town at ``day``.
+
+        It draws its own values from a stream of its own, so every other incident stays exactly
+        as it would have been; from then on it is an incident like any other.
+
+        Example:
+            >>> model = JointEnforcementModel(scale=0.05, rng=1)
+            >>> cover = model.plant("manhole_cover_compound", "g1", day=2.5, compound="g1-a1")
+            >>> model.run_for(24 * 5)
+            >>> cover.id in set(model.case_log()["incident_id"])
+            True
+        """
+        incident = self.source.plant(kind, grid, day * HOURS_PER_DAY, compound)
+        self.incidents.append(incident)
+        self.schedule_event(incident.arise, at=incident.time)
+        return incident
 
     # -- services for the agents -------------------------------------------------------------
     def random_resident(self, grid: str, compound: str | None = None) -> Resident:
