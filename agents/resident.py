@@ -47,7 +47,7 @@ class Resident(mesa.Agent):
     def adjust_trust(self, delta: float) -> None:
         """Trust in government (公信力) moves with what happens; kept within [0, 1]."""
         new = min(1.0, max(0.0, self.trust + delta))
-        self.model.trust_changed(self, new - self.trust)
+        self.model.trust_total += new - self.trust
         self.trust = new
 
     def notice(self, incident: Incident) -> None:

@@ -102,7 +102,3 @@ class Workforce:
     def backlog_hours(self, now: float) -> float:
         """Clock hours of work already promised, summed over the crew (0 when all are free)."""
         return sum(max(0.0, t - now) for t in self.free_at)
-
-    def daily_capacity(self) -> float:
-        """Hours of this kind of work the crew can do in a day."""
-        return self.size * min(self.shift.hours, HOURS_PER_DAY) * self.availability

@@ -46,15 +46,6 @@ STEP_ZH = {
     Step.INJURY: "伤害",
     Step.ESCALATION: "矛盾升级",
 }
-WORKFLOW_STEPS = (
-    Step.COLLECT,
-    Step.REGISTER,
-    Step.DISPATCH,
-    Step.HANDLE,
-    Step.FEEDBACK,
-    Step.VERIFY,
-    Step.EVALUATE,
-)
 COLUMNS = (
     "case_id",
     "incident_id",

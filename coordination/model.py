@@ -117,7 +117,6 @@ class JointEnforcementModel(mesa.Model):
         cols = math.ceil(math.sqrt(len(cfg.grids)))
         self.grid_origin = {g.id: (float(i % cols), float(i // cols))
                             for i, g in enumerate(cfg.grids)}
-        self.grid_area = {g.id: g.area for g in cfg.grids}
         self.compound_manager: dict[str, str] = {}
         self.compound_sizes: dict[str, list[tuple[str, int]]] = {}
         self.compound_xy: dict[str, tuple[float, float]] = {}
@@ -249,9 +248,6 @@ class JointEnforcementModel(mesa.Model):
         if not local:
             return None
         return local[int(self.org_rng.integers(len(local)))]
-
-    def trust_changed(self, resident: Resident, delta: float) -> None:
-        self.trust_total += delta
 
     def mean_trust(self) -> float:
         return self.trust_total / self.n_residents if self.n_residents else float("nan")

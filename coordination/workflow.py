@@ -70,8 +70,6 @@ class Case:
         self.handler: Any = None
         self.tried: set[str] = set()
         self.rounds = 0
-        self.hops = 0
-        self.reworks = 0
         self.declines = 0
         self.decliners: list[Any] = []  # handlers that declined it and have not had it back
         self.bound = 0.0  # extra cost of faking it: an owner bound by a leader or a meeting
@@ -177,7 +175,6 @@ class CaseWorkflow:
         case.state = CaseState.DISPATCHED
         case.handler = handler
         case.tried.add(handler.key)
-        case.hops += 1
         self._write(case, Step.DISPATCH, centre, actor_name(handler), reason)
 
     def stuck(self, case: Case, centre: Any, reason: str) -> None:
@@ -234,7 +231,6 @@ class CaseWorkflow:
             self._write(case, Step.VERIFY, checker, "closed", reason)
         else:
             case.state = CaseState.REWORK
-            case.reworks += 1
             self._write(case, Step.VERIFY, checker, "rework", reason)
 
     def evaluate(self, case: Case, evaluator: Any, rating: str, reason: str) -> None:
