@@ -7,13 +7,11 @@ allowed; no traceback), 1 anything else.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -21,17 +19,16 @@ from coordination import METRIC_NAMES, JointEnforcementModel
 from experiments import run_replications, summarise
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
+from gridgov.cli_common import REFORM_HELP, bad_input, check_common, check_out, err, run_days, town
 from gridgov.output import to_json, write_atomic
 from institutions import (
     ConfigError,
-    TownConfig,
     list_presets,
-    load_config,
     load_preset,
     with_overrides,
 )
 from institutions.loading import preset_path
-from institutions.reforms import REFORMS, describe_reforms, parse_reform
+from institutions.reforms import describe_reforms
 
 app = typer.Typer(
     help="gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理).",
@@ -41,14 +38,6 @@ app = typer.Typer(
 )
 presets_app = typer.Typer(help="List and show the shipped town presets.", no_args_is_help=True)
 app.add_typer(presets_app, name="presets")
-err = Console(stderr=True)
-PROGRESS_AFTER_SECONDS = 2.0
-
-
-def bad_input(message: str) -> typer.Exit:
-    """Print a one-paragraph error on stderr and return the exit for bad input (2)."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _version(value: bool) -> None:
@@ -63,45 +52,6 @@ def main(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理)."""
-
-
-def _town(preset: str, config: Path | None) -> TownConfig:
-    return load_config(config) if config is not None else load_preset(preset)
-
-
-REFORM_HELP = ("A named reform, from day 0 (NAME) or switched on during the run (NAME@DAY); "
-               "repeat for several. One of: " + ", ".join(REFORMS) + ".")
-
-
-def _check_common(days: int, seed: int, reforms: list[str]) -> None:
-    if days < 1:
-        raise ConfigError(f"--days: {days} is not allowed; a whole number of days >= 1")
-    if seed < 0:
-        raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
-    for spec in reforms:
-        _, day = parse_reform(spec)
-        if day > days:
-            raise ConfigError(f"--reform: '{spec}' switches on at day {day:g}, after the run "
-                              f"ends at day {days}; allowed days: 0 to {days}")
-
-
-def run_days(model: JointEnforcementModel, days: int, quiet: bool = False) -> None:
-    """Run ``days`` simulated days, with a progress bar on stderr once it takes a while."""
-    started = time.perf_counter()
-    progress: Progress | None = None
-    task = None
-    for day in range(days):
-        model.run_for(24)
-        if progress is None and not quiet and time.perf_counter() - started > PROGRESS_AFTER_SECONDS:
-            progress = Progress(TextColumn("simulating"), BarColumn(),
-                                TextColumn("day {task.completed}/{task.total}"),
-                                TimeRemainingColumn(), console=err, transient=True)
-            progress.start()
-            task = progress.add_task("run", total=days)
-        if progress is not None and task is not None:
-            progress.update(task, completed=day + 1)
-    if progress is not None:
-        progress.stop()
 
 
 @app.command()
@@ -122,9 +72,9 @@ def run(
     """
     reforms = list(reform or [])
     try:
-        _check_common(days, seed, reforms)
-        cfg = _town(preset, config)
-        _check_out(out)
+        check_common(days, seed, reforms)
+        cfg = town(preset, config)
+        check_out(out)
         model = JointEnforcementModel(cfg, scale=scale, rng=seed, reforms=reforms)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
@@ -139,11 +89,6 @@ def run(
         sys.stdout.write(to_json(metrics) + "\n")
     else:
         _print_metrics(metrics, f"{model.config.town.name}: {days} days, seed {seed}, scale {scale}")
-
-
-def _check_out(out: Path | None) -> None:
-    if out is not None and out.exists() and not out.is_dir():
-        raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")
 
 
 @app.command()
@@ -171,7 +116,7 @@ def compare(
     """
     settings = [BASELINE, *(reform or [])]
     try:
-        _check_common(days, seed, list(reform or []))
+        check_common(days, seed, list(reform or []))
         if reps < 2:
             raise ConfigError(f"--reps: {reps} is not allowed; at least 2 replications for an interval")
         if workers < 0:
@@ -182,8 +127,8 @@ def compare(
         for m in metric or []:
             if m not in known:
                 raise ConfigError(f"--metric: '{m}' is not a metric; allowed: {', '.join(known)}")
-        cfg = _town(preset, config)
-        _check_out(out)
+        cfg = town(preset, config)
+        check_out(out)
         JointEnforcementModel(cfg, scale=min(scale, 0.01), rng=seed)  # fail fast on a bad town
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
