@@ -4,8 +4,9 @@ The handler compares four responses by their expected cost, in officer-hour equi
 using what the institutions make each outcome cost it (:class:`institutions.assessment.Stakes`)
 and what it has learned about the checks:
 
-- ``full`` fix: the work, ``W·u`` (effort × hour cost × load), plus the on-time KPI if it will
-  finish late, minus the closure KPI if it will close on time;
+- ``full`` fix: the work, ``W·u/s`` (effort × hour cost × load, divided by the crew's skill in
+  the problem's domain: the unskilled take longer), plus the on-time KPI if it will finish late,
+  minus the closure KPI if it will close on time;
 - ``superficial`` fix (a warning sign): a share of the work; with the believed chance ``dₛ``
   that the check catches it, the false-closure penalty, the rework KPI and the full work after
   all; otherwise the verified-resolution KPI it forfeits, less the closure KPI it earns; plus
@@ -49,15 +50,16 @@ RESPONSES = ("full", "superficial", "paper", "decline")
 def response_costs(*, effort: float, unit: float, share: float, blame: float,
                    detect_superficial: float, detect_paper: float, stakes: Stakes,
                    late_full: bool, late_superficial: bool, risk_unsolved: float,
-                   risk_partial: float, integrity: float, bound: float = 0.0) -> dict[str, float]:
+                   risk_partial: float, integrity: float, bound: float = 0.0,
+                   skill: float = 1.0) -> dict[str, float]:
     """Expected cost of each response to one work order (see the module docstring)."""
-    work = effort * unit
+    work = effort * unit / skill
     caught = stakes.false_closure + bound + stakes.rework + work
     passed = stakes.unresolved  # a closure that passes without a real fix forfeits this KPI
     norm = integrity * effort
     return {
         "full": work + (stakes.late if late_full else -stakes.closure),
-        "superficial": share * work + detect_superficial * caught
+        "superficial": share * effort * unit + detect_superficial * caught
         + (1 - detect_superficial) * (passed - (0.0 if late_superficial else stakes.closure))
         + (stakes.late if late_superficial else 0.0) + stakes.harm * risk_partial + norm,
         "paper": detect_paper * caught + (1 - detect_paper) * (passed - stakes.closure)
@@ -83,11 +85,11 @@ def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool 
         effort=inc.effort, unit=handler.spec.hour_cost * load, share=share,
         blame=handler.expected_return(case), detect_superficial=handler.belief["superficial"],
         detect_paper=handler.belief["paper"], stakes=handler.stakes(),
-        late_full=handler.expected_finish(case, 1.0) > deadline,
-        late_superficial=handler.expected_finish(case, share) > deadline,
+        late_full=handler.expected_finish(case, "full") > deadline,
+        late_superficial=handler.expected_finish(case, "superficial") > deadline,
         risk_unsolved=1 - math.exp(-rate * horizon),
         risk_partial=1 - math.exp(-rate * inc.kind.hazard.partial_fix_factor * horizon),
-        integrity=handler.spec.integrity, bound=case.bound)
+        integrity=handler.spec.integrity, bound=case.bound, skill=handler.skill(inc))
     options = [r for r in RESPONSES if may_decline or r != "decline"]
     scale = incentives.choice_temperature
     low = min(costs[r] for r in options)

@@ -87,7 +87,8 @@ class GridCenter(mesa.Agent):
     # -- 任务派遣 ------------------------------------------------------------------------------
     def owners(self, incident: Incident) -> list[str]:
         """The mandate map for this problem: a meeting's precedent, else its refined type's
-        owners, else its kind's; only the first under clear mandates."""
+        owners, else its kind's. Under clear mandates only one: the first listed that is not the
+        catch-all department (兜底), which is then the owner only of what no one else owns."""
         kind, mandates = incident.kind, self.model.config.institutions.mandates
         precedent = self.model.meetings.precedents.get(kind.id)
         if precedent is not None:
@@ -95,7 +96,10 @@ class GridCenter(mesa.Agent):
         owners = kind.owners
         if mandates.refined_types and incident.subtype is not None:
             owners = kind.subtypes[incident.subtype].owners
-        return owners[:1] if mandates.clarity == "clear" else owners
+        if mandates.clarity == "clear":
+            specialists = [o for o in owners if o != self.spec.catch_all]
+            return (specialists or owners)[:1]
+        return owners
 
     def candidates(self, incident: Incident) -> list[WorkOrderHandler]:
         """Plausible owners by the mandate map; the catch-all department where there are none."""
@@ -196,8 +200,8 @@ class GridCenter(mesa.Agent):
         level = {"fixed": 0, "gone": 1, "partial": 1, "unsolved": 2}[state]
         if self.model.org_rng.random() < self.spec.rating_noise:
             level = min(2, max(0, level + (1 if self.model.org_rng.random() < 0.5 else -1)))
-        callers = [c.reporter for c in (case, *case.duplicates) if c.source != "patrol"
-                   and c.source != "patrol_fixed"]
+        callers = [c.reporter for c in (case, *case.duplicates)
+                   if not c.source.startswith("patrol")]
         satisfied = sum(bool(r.hear_outcome(case.incident)) for r in dict.fromkeys(callers))
         reason = f"outcome {state}; {satisfied}/{len(set(callers))} callers satisfied"
         self.model.workflow.evaluate(case, self, RATINGS[level], reason)

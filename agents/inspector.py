@@ -59,8 +59,8 @@ class GridInspector(mesa.Agent):
                     self.model.record_injury(incident, self, reason="accident: no licence")
                 incident.fix()
                 self.fixed_on_spot += 1
-                self.model.centre.receive(
-                    self.model.workflow.collect(incident, self, "patrol_fixed"))
+                how = "patrol_fixed" if licensed else "patrol_fixed_unlicensed"
+                self.model.centre.receive(self.model.workflow.collect(incident, self, how))
                 return
         self.model.centre.receive(self.model.workflow.collect(incident, self, "patrol"))
 

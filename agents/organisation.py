@@ -22,8 +22,10 @@ import mesa
 from agents.decisions import choose_response, describe_costs
 from agents.workforce import Workforce
 from institutions.assessment import Stakes, stakes_for
+from institutions.staffing import handler_skill
 
 if TYPE_CHECKING:
+    from coordination.incidents import Incident
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
     from institutions.schema import Department as DepartmentSpec
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from institutions.schema import WorkOrderHandler as HandlerSpec
 
 PLAN_OUTCOME = {"full": "full fix", "superficial": "superficial fix", "paper": "closed on paper"}
+FELL_SHORT = "fell short"  # a full fix by a crew without the skill, that only partly solved it
 
 
 class WorkOrderHandler(mesa.Agent):
@@ -79,11 +82,23 @@ class WorkOrderHandler(mesa.Agent):
             self.return_belief[kind] = self.model.centre.blame(case, self)
         return self.return_belief[kind]
 
-    def expected_finish(self, case: Case, share: float) -> float:
-        """When work of ``share`` of the full effort taken on now would be done."""
-        if share >= 1.0 and case.incident.kind.joint:
+    def skill(self, incident: Incident) -> float:
+        """The crew's professional skill (专业性) for this problem, after any training."""
+        return handler_skill(self.model.config, self.spec, incident.kind.domain)
+
+    def work_hours(self, case: Case, plan: str) -> float:
+        """Hours of the crew's work a plan takes: a full fix ``effort / skill``, a superficial
+        one its share of the effort."""
+        inc = case.incident
+        if plan == "full":
+            return inc.effort / self.skill(inc)
+        return inc.effort * inc.kind.superficial_share
+
+    def expected_finish(self, case: Case, plan: str) -> float:
+        """When the work of ``plan`` taken on now would be done."""
+        if plan == "full" and case.incident.kind.joint:
             return self.model.joint.expected_finish()
-        return self.crew.preview(self.model.time, case.incident.effort * share)
+        return self.crew.preview(self.model.time, self.work_hours(case, plan))
 
     def learn_check(self, plan: str, caught: bool) -> None:
         """Update the believed detection of a superficial fix or paper closure after a check."""
@@ -135,18 +150,26 @@ class WorkOrderHandler(mesa.Agent):
             self._start(case)
 
     def _start(self, case: Case) -> None:
-        share = 1.0 if case.plan == "full" else case.incident.kind.superficial_share
-        done = self.crew.finish_time(self.model.time, case.incident.effort * share)
+        done = self.crew.finish_time(self.model.time, self.work_hours(case, case.plan))
         case.schedule(done, self.finish, case)
 
     def finish(self, case: Case) -> None:
-        """The work (or the paperwork) is done: change the problem, report back (处理反馈)."""
+        """The work (or the paperwork) is done: change the problem, report back (处理反馈).
+
+        A full fix by a crew short of the skill solves the problem only with the probability of
+        its skill; otherwise it is only partly solved (过度简化)."""
+        outcome, reason = PLAN_OUTCOME[case.plan], ""
         if case.plan == "full":
-            case.incident.fix()
+            skill = self.skill(case.incident)
+            if skill < 1.0 and self.model.org_rng.random() >= skill:
+                case.incident.partial_fix()
+                outcome, reason = FELL_SHORT, f"skill {skill:.2f} in {case.incident.kind.domain}"
+            else:
+                case.incident.fix()
         elif case.plan == "superficial":
             case.incident.partial_fix()
         self.in_hand -= 1
-        self.model.workflow.handled(case, self, PLAN_OUTCOME[case.plan])
+        self.model.workflow.handled(case, self, outcome, reason)
         self.model.workflow.feedback(case, self)
         self.model.centre.request_check(case)
 

@@ -64,6 +64,7 @@ class Incident:
         self.time = time
         self.effort = effort
         self.xy = xy
+        self.passers_per_hour = kind.passers_per_hour  # of this very spot; a crossing is busier
         self.state = IncidentState.UNSOLVED
         self.escalated = False
         self.case: Case | None = None
@@ -141,7 +142,7 @@ class Incident:
         if self.solved:
             return 0.0
         hazard = self.kind.hazard
-        rate = self.kind.passers_per_hour * hazard.harm_per_exposure
+        rate = self.passers_per_hour * hazard.harm_per_exposure
         if self.escalated and self.kind.escalation is not None:
             rate *= self.kind.escalation.hazard_factor
         if self.state is IncidentState.PARTIAL:
@@ -182,7 +183,7 @@ class Incident:
     def notice_rate(self) -> float:
         """Passers per hour who notice it and would call the hotline if they trust it helps."""
         cfg = self.model.config
-        return (self.kind.passers_per_hour * self.kind.public_visibility * self.conspicuity()
+        return (self.passers_per_hour * self.kind.public_visibility * self.conspicuity()
                 * cfg.residents.report_propensity * cfg.institutions.participation.report_boost)
 
     def _schedule_notice(self, threshold: float) -> None:
@@ -272,8 +273,11 @@ class IncidentSource:
         self._next_planted = PLANTED_IDS_FROM
         self._planted_rng = keyed_stream(model.incident_rng, "planted")
 
-    def plant(self, kind_id: str, grid_id: str, at: float, compound: str | None) -> Incident:
-        """One incident of a kind at a given place and time, from the planted stream alone."""
+    def plant(self, kind_id: str, grid_id: str, at: float, compound: str | None,
+              passers_per_hour: float | None = None, lasts_hours: float | None = None) -> Incident:
+        """One incident of a kind at a given place and time, from the planted stream alone;
+        ``passers_per_hour`` is the spot's footfall and ``lasts_hours`` how long a transient
+        problem stays, where they differ from the kind's."""
         cfg = self.model.config
         kinds = {k.id: k for k in cfg.incident_kinds}
         grids = {g.id: g for g in cfg.grids}
@@ -291,6 +295,14 @@ class IncidentSource:
                               grids[grid_id].area, at, compound, patrol)
         incident.id = self._next_planted
         self._next_planted += 1
+        if passers_per_hour is not None:
+            if passers_per_hour < 0:
+                raise ValueError(f"plant: passers_per_hour {passers_per_hour} is not allowed; >= 0")
+            incident.passers_per_hour = float(passers_per_hour)
+        if lasts_hours is not None:
+            if lasts_hours <= 0:
+                raise ValueError(f"plant: lasts_hours {lasts_hours} is not allowed; > 0")
+            incident._lasts = float(lasts_hours)
         return incident
 
     def draw_day(self) -> list[Incident]:

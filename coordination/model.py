@@ -210,11 +210,14 @@ class JointEnforcementModel(mesa.Model):
     def _collect(self) -> None:
         self.datacollector.collect(self)
 
-    def plant(self, kind: str, grid: str, day: float, compound: str | None = None) -> Incident:
+    def plant(self, kind: str, grid: str, day: float, compound: str | None = None,
+              passers_per_hour: float | None = None, lasts_hours: float | None = None) -> Incident:
         """Plant one problem (a training scenario's) in the running town at ``day``.
 
         It draws its own values from a stream of its own, so every other incident stays exactly
-        as it would have been; from then on it is an incident like any other.
+        as it would have been; from then on it is an incident like any other. ``passers_per_hour``
+        sets the footfall of the very spot (a crossing is busier than the kind's average),
+        ``lasts_hours`` how long a transient problem stays (a car left on a lawn for days).
 
         Example:
             >>> model = JointEnforcementModel(scale=0.05, rng=1)
@@ -223,7 +226,8 @@ class JointEnforcementModel(mesa.Model):
             >>> cover.id in set(model.case_log()["incident_id"])
             True
         """
-        incident = self.source.plant(kind, grid, day * HOURS_PER_DAY, compound)
+        incident = self.source.plant(kind, grid, day * HOURS_PER_DAY, compound, passers_per_hour,
+                                     lasts_hours)
         self.incidents.append(incident)
         self.schedule_event(incident.arise, at=incident.time)
         return incident

@@ -29,9 +29,11 @@ PLANS = {
 }
 OUTCOMES = {
     "en": {"full fix": "fixed it", "superficial fix": "put up a warning sign / did the minimum",
-           "closed on paper": "reported it done without doing anything"},
+           "closed on paper": "reported it done without doing anything",
+           "fell short": "tried to fix it properly but, short of the skill it needs, only partly solved it"},
     "zh": {"full fix": "已彻底处置", "superficial fix": "仅作警示或表面处置",
-           "closed on paper": "未处置即报办结"},
+           "closed on paper": "未处置即报办结",
+           "fell short": "尝试彻底处置,但缺乏专业能力,仅部分解决"},
 }
 
 
@@ -74,7 +76,10 @@ def _sentence(model: JointEnforcementModel, row: pd.Series, lang: Lang) -> str:
                   "repeat": ("the resident calls 12345 again", "居民再次来电催办"),
                   "patrol": (f"{who} finds it on patrol and reports it", f"{who}巡查发现并上报"),
                   "patrol_fixed": (f"{who} fixes it on the spot and reports it",
-                                   f"{who}现场处置并上报")}.get(reason, (reason, reason))
+                                   f"{who}现场处置并上报"),
+                  "patrol_fixed_unlicensed": (
+                      f"{who} fixes it on the spot without the licence it needs, and reports it",
+                      f"{who}无证现场处置(无证操作)并上报")}.get(reason, (reason, reason))
         return source[1] if zh else source[0]
     if step == "register":
         case = row["case_id"]
@@ -110,6 +115,8 @@ def _sentence(model: JointEnforcementModel, row: pd.Series, lang: Lang) -> str:
     if step == "evaluate":
         return f"综合评价:{outcome}({reason})" if zh else f"rated {outcome} ({reason})"
     if step == "injury":
+        if reason.startswith("accident"):
+            return f"{who}因无证操作发生安全事故受伤" if zh else f"{who} is hurt in an accident ({reason})"
         return f"{who}受伤" if zh else f"{who} is hurt"
     if step == "escalation":
         return f"矛盾升级为{reason}" if zh else f"it escalates into {reason}"

@@ -85,7 +85,7 @@ class Case:
 
     @property
     def on_spot(self) -> bool:
-        return self.source == "patrol_fixed"
+        return self.source.startswith("patrol_fixed")
 
     def schedule(self, at: float, action: Callable[..., None], *args: Any) -> None:
         """Schedule the case's next step: ``action(*args)`` at time ``at``.
@@ -141,7 +141,7 @@ class CaseWorkflow:
         case = Case(self, self._next_id, incident, reporter, source)
         self._next_id += 1
         self.cases[case.id] = case
-        outcome = "fixed on the spot" if source == "patrol_fixed" else "reported"
+        outcome = "fixed on the spot" if source.startswith("patrol_fixed") else "reported"
         self._write(case, Step.COLLECT, reporter, outcome, source)
         return case
 

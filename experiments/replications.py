@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -47,10 +48,25 @@ def check_setting(setting: str) -> str:
     return setting
 
 
+def run_metrics(config: TownConfig, *, days: int, scale: float, seed: Any,
+                reforms: Sequence[str] = ()) -> dict[str, Any]:
+    """Run one model for ``days`` days and return its :meth:`~JointEnforcementModel.metrics`.
+
+    The one code path of a run for replications, comparisons and sweeps.
+
+    Example:
+        >>> m = run_metrics(load_preset("n_town"), days=5, scale=0.02, seed=1)
+        >>> "injuries" in m
+        True
+    """
+    model = JointEnforcementModel(config, scale=scale, rng=seed, reforms=list(reforms))
+    model.run_for(24 * days)
+    return model.metrics()
+
+
 def _execute(run: Run) -> dict:
-    model = JointEnforcementModel(run.config, scale=run.scale, rng=run.seed, reforms=run.reforms())
-    model.run_for(24 * run.days)
-    metrics = model.metrics()
+    metrics = run_metrics(run.config, days=run.days, scale=run.scale, seed=run.seed,
+                          reforms=run.reforms())
     shares = metrics.pop("workload_share")
     row = {"setting": check_setting(run.setting), "seed": run.seed, **metrics}
     row.update({f"workload_share.{k}": v for k, v in shares.items()})

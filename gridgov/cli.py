@@ -20,6 +20,7 @@ from experiments import run_replications, summarise
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.cli_common import REFORM_HELP, bad_input, check_common, check_out, err, run_days, town
+from gridgov.cli_scenario import app as scenario_app
 from gridgov.output import to_json, write_atomic
 from institutions import (
     ConfigError,
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 presets_app = typer.Typer(help="List and show the shipped town presets.", no_args_is_help=True)
 app.add_typer(presets_app, name="presets")
+app.add_typer(scenario_app, name="scenario")
 
 
 def _version(value: bool) -> None:
@@ -296,3 +298,4 @@ def presets_show(name: Annotated[str, typer.Argument(help="Preset name.")]) -> N
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     typer.echo(path.read_text(encoding="utf-8"))
+

@@ -142,6 +142,7 @@ class Training(Lever):
 
     competence_gain: float = Field(0.0, ge=0.0, le=1.0)
     qualifications: list[str] = []
+    handlers: list[str] = []  # departments / property managers whose staff are trained too
 
 
 class Outsourcing(Lever):

@@ -27,13 +27,16 @@ Change = Callable[[dict[str, Any]], None]
 def _joint_meetings(c: dict) -> None:
     """Weekly special meeting on leftover and repeat tickets, monthly 联席会议 with precedents
     (C town 经验 (3); 建议 三.2)."""
-    c["institutions"]["meetings"] += [
+    reformed = [
         {"id": "weekly_special", "kind": "weekly_special", "every_days": 7, "hour": 9,
          "capacity": 20, "duration_hours": 1.5, "binds_owner": True, "joint_team": True},
         {"id": "joint_conference", "kind": "joint_conference", "every_days": 30, "hour": 14,
          "capacity": 30, "duration_hours": 2.0, "binds_owner": True, "joint_team": True,
          "sets_precedent": True},
     ]
+    ids = {m["id"] for m in reformed}  # a town's own meeting of the same name is replaced
+    c["institutions"]["meetings"] = [m for m in c["institutions"]["meetings"] if m["id"] not in ids]
+    c["institutions"]["meetings"] += reformed
 
 
 def _clear_mandates(c: dict) -> None:
@@ -70,7 +73,11 @@ def _standing_joint_enforcement(c: dict) -> None:
 def _training(c: dict) -> None:
     """Training of grid staff in knowledge, dispute skills and qualifications (建议 一.1-3)."""
     needed = sorted({k["qualification"] for k in c["incident_kinds"] if k.get("qualification")})
-    c["institutions"]["training"].update(competence_gain=0.25, qualifications=needed)
+    unskilled = sorted(h["id"] for h in [*c["departments"], *c["property_managers"]]
+                       if h.get("default_competence", 1.0) < 1.0
+                       or any(v < 1.0 for v in h.get("competence", {}).values()))
+    c["institutions"]["training"].update(competence_gain=0.25, qualifications=needed,
+                                         handlers=unskilled)
 
 
 def _outsourcing(c: dict) -> None:

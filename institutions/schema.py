@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     Field,
@@ -30,6 +30,8 @@ from institutions.levers import Institutions
 
 PROPERTY_MANAGER = "property_manager"
 """Owner token in a mandate: the property manager (物业) of the compound where it happened."""
+Skill = Annotated[float, Field(gt=0.0, le=1.0)]
+"""A crew's professional skill in a domain (专业性): above 0, at most 1 (fully professional)."""
 
 
 
@@ -72,6 +74,9 @@ class WorkOrderHandler(Section):
     ``hour_cost`` is what an hour of the crew's work costs the handler, ``integrity`` its
     professional norm against cutting corners (per hour of effort), ``behaviour`` ``strategic``
     (the decision rule) or ``compliant`` (always accepts and fully fixes: a reference point).
+    ``competence`` is the crew's professional skill (专业性) by problem domain (others:
+    ``default_competence``): a full fix takes ``effort / skill`` hours and really solves the
+    problem with probability ``skill`` (otherwise it is only partly solved, 过度简化).
     """
 
     id: str
@@ -83,6 +88,8 @@ class WorkOrderHandler(Section):
     hour_cost: PositiveFloat = 1.0
     integrity: NonNegativeFloat = 0.7
     behaviour: Literal["strategic", "compliant"] = "strategic"
+    competence: dict[str, Skill] = {}
+    default_competence: Skill = 1.0
 
 
 class Department(WorkOrderHandler):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from institutions.schema import InspectorTeam
 
 if TYPE_CHECKING:
-    from institutions.schema import TownConfig
+    from institutions.schema import TownConfig, WorkOrderHandler
 
 COMPETENCE_CAP = 0.95
 
@@ -47,6 +47,23 @@ def patrol_teams(cfg: TownConfig) -> list[InspectorTeam]:
             coverage_per_shift=0.05, default_competence=part.volunteer_competence,
             on_spot_fix=False))
     return teams
+
+
+def handler_skill(cfg: TownConfig, spec: WorkOrderHandler, domain: str) -> float:
+    """A handler's professional skill (专业性) in ``domain``, raised by training if it is trained.
+
+    Example:
+        >>> from institutions import load_preset, apply_reforms
+        >>> d = apply_reforms(load_preset("d_street"), ["training"])
+        >>> stations = next(h for h in d.departments if h.id == "workstations")
+        >>> handler_skill(load_preset("d_street"), stations, "dispute"), handler_skill(d, stations, "dispute")
+        (0.3, 0.55)
+    """
+    skill = spec.competence.get(domain, spec.default_competence)
+    training = cfg.institutions.training
+    if spec.id in training.handlers and skill < COMPETENCE_CAP:
+        skill = min(COMPETENCE_CAP, skill + training.competence_gain)
+    return skill
 
 
 def grid_shares(cfg: TownConfig) -> dict[str, float]:

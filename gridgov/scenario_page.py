@@ -1,0 +1,157 @@
+"""A training scenario as one self-contained HTML page: a trainer can project or print it offline.
+
+The page holds the story, the timelines side by side, a map of where it happened and the
+failure probability under each setting as a chart. Both pictures are inline SVG drawn with
+matplotlib; text stays text (``svg.fonttype = none``), so Chinese renders with the reader's
+fonts. Nothing is fetched from the network.
+
+Example:
+    >>> from experiments.scenarios import run_scenario
+    >>> story = run_scenario("manhole", seed=1, scale=0.1, follow_days=5)
+    >>> html = scenario_page(story.scenario, [story], None, lang="en")
+    >>> "<svg" in html and "http" not in html.split("<body>")[1].replace("http://www.w3.org", "")
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
+
+from experiments.scenarios import get_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from coordination.timeline import Lang
+    from experiments.scenarios import Story
+
+WORDS = {
+    "en": {"story": "What happens", "source": "Source", "failure": "Failure", "map": "Where",
+           "timeline": "Timeline", "outcome": "Outcome", "chance": "Chance of the failure",
+           "setting": "setting", "seed": "seed", "reps": "replications", "failed": "failure",
+           "yes": "yes", "no": "no", "baseline": "own institutions", "planted": "the planted problem",
+           "others": "other problems still open", "interval": "95% Wilson interval",
+           "when": "when", "what": "what happened", "state": "state at the end",
+           "days_to_fix": "days to a real fix", "injuries": "injuries", "escalated": "escalated",
+           "cases": "cases opened", "sent_back": "orders sent back"},
+    "zh": {"story": "情景", "source": "出处", "failure": "失败标准", "map": "发生地点",
+           "timeline": "时间线", "outcome": "结果", "chance": "失败概率",
+           "setting": "制度设置", "seed": "随机种子", "reps": "重复次数", "failed": "是否失败",
+           "yes": "是", "no": "否", "baseline": "现行制度", "planted": "植入的问题",
+           "others": "其他未解决问题", "interval": "95% Wilson 区间",
+           "when": "时间", "what": "经过", "state": "最终状态",
+           "days_to_fix": "真正解决用时(天)", "injuries": "受伤人数", "escalated": "是否升级",
+           "cases": "立案次数", "sent_back": "退单次数"},
+}
+STYLE = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em;color:#222;
+max-width:1500px}
+h1{font-size:1.6em;margin-bottom:.2em} h2{font-size:1.2em;border-bottom:1px solid #ccc}
+.row{display:flex;gap:1.5em;flex-wrap:wrap} .col{flex:1 1 420px;min-width:320px}
+table{border-collapse:collapse;width:100%;font-size:.92em} td,th{border:1px solid #ddd;padding:.3em .5em;
+vertical-align:top;text-align:left} th{background:#f3f3f3} .fail{color:#b00020;font-weight:bold}
+.ok{color:#1b5e20;font-weight:bold} blockquote{color:#555;border-left:3px solid #ccc;margin:.5em 0;
+padding-left:.8em} @media print{.row{display:block}}
+"""
+
+
+def _svg(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def town_map(story: Story, lang: Lang = "en") -> str:
+    """The town's grids and compounds, the problems still open at the end, and the planted one."""
+    model, w = story.model, WORDS[lang]
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    for grid, (x, y) in model.grid_origin.items():
+        ax.add_patch(Rectangle((x, y), 1, 1, fill=False, lw=1, ec="#888"))
+        ax.text(x + 0.04, y + 0.04, grid, fontsize=9, color="#555", va="top")
+    xs, ys = zip(*model.compound_xy.values(), strict=True) if model.compound_xy else ((), ())
+    ax.scatter(xs, ys, marker="s", s=18, color="#c8d6e5", zorder=1)
+    still = [i.xy for i in model.incidents if not i.solved and i is not story.incident]
+    if still:
+        ox, oy = zip(*still, strict=True)
+        ax.scatter(ox, oy, s=6, color="#f0a35e", alpha=0.6, label=w["others"], zorder=2)
+    px, py = story.incident.xy
+    ax.scatter([px], [py], marker="*", s=380, color="#b00020", edgecolor="k", zorder=3,
+               label=w["planted"])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.invert_yaxis()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, frameon=False, fontsize=9)
+    return _svg(fig)
+
+
+def failure_chart(rates: pd.DataFrame, lang: Lang = "en") -> str:
+    """The failure probability under each setting, with its 95% interval."""
+    w = WORDS[lang]
+    labels = [f"{w['baseline'] if r.setting == 'baseline' else r.setting}\n"
+              f"{r.rate:.0%} ({r.failures}/{r.reps})" for r in rates.itertuples()]
+    fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.55 * len(rates)))
+    y = range(len(rates))
+    err = [rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]]
+    ax.barh(list(y), rates["rate"], xerr=err, color="#d9534f", alpha=0.85, capsize=4)
+    ax.set_yticks(list(y), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"{w['chance']} ({w['interval']})")
+    return _svg(fig)
+
+
+def _cell(value: object, w: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return w["yes"] if value else w["no"]
+    return "–" if value is None else html.escape(str(value))
+
+
+def scenario_page(name: str, stories: Sequence[Story], rates: pd.DataFrame | None,
+                  lang: Lang = "en") -> str:
+    """The whole page: the stories under each setting (same seed) and, if given, the failure
+    probabilities over replications."""
+    sc, w, e = get_scenario(name), WORDS[lang], html.escape
+    zh = lang == "zh"
+    settings = [w["baseline"] if s.setting == "baseline" else s.setting for s in stories]
+    parts = [f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>",
+             f"<title>{e(sc.title_zh if zh else sc.title)}</title><style>{STYLE}</style></head><body>",
+             f"<h1>{e(sc.title_zh if zh else sc.title)}</h1>",
+             f"<p>{e(sc.summary_zh if zh else sc.summary)}</p>",
+             f"<blockquote>{w['source']}: {e(sc.source)}</blockquote>",
+             f"<p><b>{w['failure']}:</b> {e(sc.failure_zh if zh else sc.failure)}. "
+             f"{w['seed']} {stories[0].seed}.</p>",
+             "<div class='row'>",
+             f"<div class='col'><h2>{w['map']}</h2>{town_map(stories[0], lang)}</div>"]
+    if rates is not None:
+        parts.append(f"<div class='col'><h2>{w['chance']}</h2>{failure_chart(rates, lang)}"
+                     f"<p>{w['reps']}: {int(rates['reps'].iloc[0])}</p></div>")
+    parts.append("</div>")
+    head = "".join(f"<th>{e(s)}</th>" for s in settings)
+    rows = [f"<tr><th>{w['failed']}</th>" + "".join(
+        f"<td class='{'fail' if s.failed else 'ok'}'>{_cell(s.failed, w)}</td>" for s in stories)
+        + "</tr>"]
+    for key in stories[0].outcome:
+        rows.append(f"<tr><th>{w.get(key, key)}</th>"
+                    + "".join(f"<td>{_cell(s.outcome[key], w)}</td>" for s in stories) + "</tr>")
+    parts.append(f"<h2>{w['outcome']}</h2><table><tr><th></th>{head}</tr>{''.join(rows)}</table>")
+    parts.append(f"<h2>{w['timeline']}</h2><div class='row'>")
+    for label, story in zip(settings, stories, strict=True):
+        body = "".join(f"<tr><td>{e(r.when)}</td><td>{e(r.text)}</td></tr>"
+                       for r in story.timeline.itertuples())
+        parts.append(f"<div class='col'><h3>{e(label)}</h3><table><tr><th>{w['when']}</th>"
+                     f"<th>{w['what']}</th></tr>{body}</table></div>")
+    parts.append("</div></body></html>")
+    return "\n".join(parts)
