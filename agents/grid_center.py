@@ -72,7 +72,7 @@ class GridCenter(mesa.Agent):
             workflow.register(case, self)
             if case.on_spot:
                 inspector = case.reporter
-                workflow.accept(case, inspector, "full", "简易问题快速处置 (on the spot)")
+                workflow.accept(case, inspector, "full", "on the spot")
                 workflow.handled(case, inspector, "full fix", "on the spot")
                 workflow.feedback(case, inspector)
                 self.request_check(case)

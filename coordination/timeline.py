@@ -24,15 +24,20 @@ if TYPE_CHECKING:
 Lang = Literal["en", "zh"]
 
 PLANS = {
-    "en": {"full": "a full fix", "superficial": "a superficial fix", "paper": "to close it on paper"},
-    "zh": {"full": "彻底处置", "superficial": "表面处置", "paper": "纸面结案"},
+    "en": {"full": "a full fix", "superficial": "a superficial fix", "paper": "to close it on paper",
+           "on the spot": "to deal with it on the spot"},
+    "zh": {"full": "彻底处置", "superficial": "表面处置", "paper": "纸面结案",
+           "on the spot": "简易问题快速处置(现场处置)"},
 }
 OUTCOMES = {
-    "en": {"full fix": "fixed it", "superficial fix": "put up a warning sign / did the minimum",
+    "en": {"full fix": "fixed it",
+           "superficial fix": "did the minimum (a warning sign, a word with the parties)",
            "closed on paper": "reported it done without doing anything",
+           "fixed on the spot": "fixed it on the spot",
            "fell short": "tried to fix it properly but, short of the skill it needs, only partly solved it"},
     "zh": {"full fix": "已彻底处置", "superficial fix": "仅作警示或表面处置",
            "closed on paper": "未处置即报办结",
+           "fixed on the spot": "已现场处置",
            "fell short": "尝试彻底处置,但缺乏专业能力,仅部分解决"},
 }
 

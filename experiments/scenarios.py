@@ -86,11 +86,7 @@ def _fixed_within(incident: Incident, days: float) -> bool:
     return incident.fixed_at is not None and incident.fixed_at <= incident.time + days * HOURS_PER_DAY
 
 
-def _not_moved(model: JointEnforcementModel, incident: Incident) -> bool:
-    return not _fixed_within(incident, 3)
-
-
-def _not_cleared_in_a_week(model: JointEnforcementModel, incident: Incident) -> bool:
+def _not_fixed_in_a_week(model: JointEnforcementModel, incident: Incident) -> bool:
     return not _fixed_within(incident, 7)
 
 
@@ -143,8 +139,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
         "车辆停在路边绿地上。交警说不在马路上,绿化所说无法处理车辆,工单来回推诿。",
         "paper 一.(三).5.(3): 交警表示这不是在马路上 … 绿化所又表示无法处理车辆问题",
         "n_town", Planting("lawn_parking", "g3", 30.4, lasts_hours=14 * 24), 20,
-        "the car is not moved within three days: the order is passed on, or a notice goes on "
-        "the car and no more", "三天内车辆未被移走:工单被推诿,或仅张贴告知", _not_moved,
+        "the car is not moved within a week: the order is passed on, or a notice goes on the "
+        "car and no more", "一周内车辆未被移走:工单被推诿,或仅张贴告知", _not_fixed_in_a_week,
         ("centre_authority", "department_kpis")),
     Scenario(
         "squad_overload", "A month of tickets left to the squad", "兜底的城管中队",
@@ -189,7 +185,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
         "paper 一.(三).2: 需要提前一周来确定哪些部门参加,再用一周来拟定需要集中整治的地方,最后还要花"
         "一周的时间准备执法工具……而联合执法时间可能只有两个小时",
         "n_town", Planting("construction_waste", "g7", 30.4), 30,
-        "it is not cleared within a week", "一周内未清理", _not_cleared_in_a_week,
+        "it is not cleared within a week", "一周内未清理", _not_fixed_in_a_week,
         ("standing_joint_enforcement",)),
 )}
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from coordination import JointEnforcementModel
-from institutions import list_presets, load_preset
+from institutions import apply_reforms, list_presets, load_preset
 from institutions.loading import preset_path
 from tests.stats import mean_interval
 
@@ -57,6 +57,17 @@ WHOLE_CITY_NUMBERS = [
     ("zhoushan", "100~150 户"),
     ("yichang", "1110个网格管理员"),
 ]
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_named_reform_applies_to_every_preset(name):
+    from institutions.reforms import REFORMS
+
+    cfg = load_preset(name)
+    for reform in REFORMS:  # each gives a valid town (D street already has command authority)
+        apply_reforms(cfg, [reform])
+    ids = [m.id for m in apply_reforms(cfg, ["joint_meetings"]).institutions.meetings]
+    assert len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize("name, get, number, words", PAPER_NUMBERS)

@@ -49,13 +49,3 @@ def test_planting_checks_its_input():
     with pytest.raises(ValueError, match="allowed: en, zh"):
         timeline(model, 1, lang="fr")
 
-
-def test_a_scenario_run_is_reproducible_and_its_failure_rate_has_an_interval():
-    from experiments.scenarios import SCENARIOS, failure_rate, run_scenario
-
-    manhole = SCENARIOS["manhole"]
-    a = run_scenario(manhole, seed=4, days=30, scale=0.2)
-    b = run_scenario(manhole, seed=4, days=30, scale=0.2)
-    pd.testing.assert_frame_equal(a.timeline, b.timeline)
-    rate, low, high = failure_rate(manhole, reps=4, days=20, scale=0.1, workers=2)
-    assert 0.0 <= low <= rate <= high <= 1.0
