@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.1[2-9
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "gridgov needs Python >= 3.12 (pyenv install 3.12, or set PYTHON=...)"; exit 1; }
@@ -18,9 +18,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/gridgov run --preset n_town --days 365 --out out/n_town
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+
+# The dashboard's browser tests drive Debian's chromium (never a browser Playwright downloads);
+# a CJK font draws its Chinese pages and charts. Both come from apt when missing (CI is root).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
+	fi
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/town_year.py

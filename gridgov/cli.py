@@ -17,11 +17,11 @@ from rich.table import Table
 
 from coordination import METRIC_NAMES, JointEnforcementModel
 from experiments import run_replications, summarise
+from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.cli_common import REFORM_HELP, bad_input, check_common, check_out, err, run_days, town
 from gridgov.cli_scenario import app as scenario_app
-from gridgov.output import to_json, write_atomic
 from institutions import (
     ConfigError,
     list_presets,
@@ -299,3 +299,12 @@ def presets_show(name: Annotated[str, typer.Argument(help="Preset name.")]) -> N
         raise bad_input(str(exc)) from None
     typer.echo(path.read_text(encoding="utf-8"))
 
+
+from gridgov.cli_sweep import analyze, sweep  # noqa: E402
+
+app.command()(sweep)
+app.command()(analyze)
+
+from gridgov.cli_dashboard import dashboard  # noqa: E402
+
+app.command()(dashboard)

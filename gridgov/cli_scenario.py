@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
 from gridgov.cli_common import REFORM_HELP, bad_input, check_out, err
-from gridgov.output import to_json, write_atomic
 from institutions import ConfigError
 
 app = typer.Typer(help="Training scenarios: the paper's failures, replayed and explained.",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tomlkit
 
-from gridgov.output import write_atomic
+from experiments.output import write_atomic
 
 
 def _sig(value: float) -> float:

@@ -8,7 +8,7 @@ import mesa
 import pandas as pd
 
 from coordination import METRIC_NAMES, JointEnforcementModel
-from gridgov.output import to_json
+from experiments.output import to_json
 from institutions import validate_config
 from tests.conftest import run_town
 from tests.stats import mean_interval, paired_difference_interval

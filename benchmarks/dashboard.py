@@ -1,0 +1,158 @@
+"""How fast the dashboard is: one step with the redraw of map and charts, and the first page render.
+
+(a) In process, at the dashboard's default scale: what the Explore page does when Step is
+    pressed (advance one simulated day, record it, redraw the town map and the live charts to
+    PNG), over the first days of a run.
+(b) Through the browser: ``gridgov dashboard`` on a free loopback port and Debian's chromium
+    (Playwright): from navigation start to the Explore page's map and charts shown, on the
+    first visit after the server is up and on a second visit; then Step clicked in the page
+    (timed in the page, with a pause between clicks as a reader makes) until the day counter
+    and both pictures have changed.
+
+Run: .venv/bin/python benchmarks/dashboard.py [--steps 120] [--clicks 20] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dashboards.charts import LiveCharts, handler_labels
+from dashboards.state import DEFAULT_SCALE, ExploreRun, ExploreSettings
+from dashboards.town_map import TownMap
+
+CHROMIUM = "/usr/bin/chromium"
+PAUSE_S = 0.6
+# Timed inside the page: click Step, then watch every animation frame until the day counter
+# reads the next day and both pictures have been replaced and decoded.
+STEP_IN_PAGE = """async (day) => {
+  const images = () => [...document.querySelectorAll('.town-map img, .live-charts img')];
+  const old = images().map(img => img.src);
+  const t0 = performance.now();
+  document.querySelector('.step-button').click();
+  await new Promise(done => {
+    const check = () => {
+      const ok = document.querySelector('.day-counter').textContent === day &&
+        images().every((img, k) => img.src !== old[k] && img.complete);
+      ok ? done() : requestAnimationFrame(check);
+    };
+    check();
+  });
+  return performance.now() - t0;
+}"""
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _summary(name: str, seconds: list[float]) -> str:
+    ms = [1000 * s for s in seconds]
+    return (f"{name}: mean {statistics.mean(ms):.0f} ms, median {statistics.median(ms):.0f} ms, "
+            f"p90 {sorted(ms)[int(0.9 * (len(ms) - 1))]:.0f} ms, max {max(ms):.0f} ms (n={len(ms)})")
+
+
+def in_process(steps: int) -> None:
+    run = ExploreRun(ExploreSettings())
+    started = time.perf_counter()
+    town, charts = TownMap(run.model), LiveCharts(handler_labels(run.model))
+    town.png(run.model, run.history)
+    charts.png(run.history, run.switches)
+    print(f"first draw of map and charts (model built): {1000 * (time.perf_counter() - started):.0f} ms")
+    model_only, whole = [], []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        run.step(1)
+        t1 = time.perf_counter()
+        town.png(run.model, run.history)
+        charts.png(run.history, run.switches)
+        t2 = time.perf_counter()
+        model_only.append(t1 - t0)
+        whole.append(t2 - t0)
+    print(_summary("  model day only", model_only))
+    print(_summary("  step with redraw of map and charts", whole))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser(clicks: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    gridgov = Path(sys.executable).parent / "gridgov"
+    server = subprocess.Popen([str(gridgov), "dashboard", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                with urllib.request.urlopen(url + "readyz", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.perf_counter() - started > 60:
+                    raise SystemExit("the dashboard server did not come up") from None
+                time.sleep(0.1)
+        print(f"server up after {time.perf_counter() - started:.1f} s")
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for visit in ("first visit", "second visit"):
+                context = chromium.new_context(viewport={"width": 1366, "height": 768})
+                page = context.new_page()
+                page.goto(url)
+                page.wait_for_selector(".town-map img", state="visible", timeout=60_000)
+                page.wait_for_function("[...document.querySelectorAll('.town-map img, .live-charts img')]"
+                                       ".filter(img => img.complete && img.naturalWidth).length === 2",
+                                       polling="raf")
+                shown = page.evaluate("performance.now()")
+                print(f"first page render, {visit}: {shown / 1000:.2f} s "
+                      "(navigation start to map and charts shown)")
+                if visit == "first visit":
+                    context.close()
+            steps = []
+            for i in range(clicks):
+                time.sleep(PAUSE_S)  # a trainer reads between steps
+                steps.append(page.evaluate(STEP_IN_PAGE, f"Day {i + 1}") / 1000)
+            print(_summary("  step in the browser (Step clicked to day counter and both pictures updated)",
+                           steps))
+            context.close()
+            chromium.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=120, help="in-process steps (days)")
+    parser.add_argument("--clicks", type=int, default=20, help="Step presses in the browser")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
+    args = parser.parse_args()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"dashboard default scale: {DEFAULT_SCALE} of N town; {os.cpu_count()} cores; "
+          f"load average {load} (other work on the machine slows every figure below)")
+    print("(a) one step including the redraw of map and charts, in process:")
+    in_process(args.steps)
+    if not args.no_browser:
+        print("(b) through the browser (gridgov dashboard + chromium):")
+        browser(args.clicks)
+
+
+if __name__ == "__main__":
+    main()

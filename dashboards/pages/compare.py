@@ -1,0 +1,198 @@
+"""Compare: two settings side by side on the same seed and the same incidents.
+
+Both runs are the same town with the same seed, so they face the same incidents (common random
+numbers); only the reforms differ. The difference B − A is charted as it unfolds, and the
+replication summary is the one ``gridgov compare`` prints: means with 95% intervals and the
+paired difference over the same seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import solara
+from solara.alias import rv
+
+from dashboards.charts import DifferenceCharts
+from dashboards.i18n import Lang, metric_label, reform_label, t
+from dashboards.levers import LeverSpec
+from dashboards.pages.explore import SEED, fmt, town_name
+from dashboards.session import CompareState, setting_label, use_session
+from dashboards.state import DEFAULT_SCALE, ExploreRun
+from dashboards.town_map import TownMap
+from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
+from experiments import BASELINE, run_replications, summarise
+from experiments.compare import SUMMARY_METRICS
+from institutions import REFORMS, list_presets, load_preset
+
+REPS = LeverSpec("reps", "int", low=2.0, high=100.0)
+DAYS = LeverSpec("days", "int", low=1.0, high=730.0)
+STRIP = ("open_cases", "real_resolution_rate", "injuries", "declines", "resident_trust")
+
+
+def _num(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    if math.isnan(mean):
+        return "–"
+    if math.isnan(low):
+        return _num(mean)
+    return f"{_num(mean)} [{_num(low)}, {_num(high)}]"
+
+
+def replication_table(preset: str, seed: int, a: tuple[str, ...], b: tuple[str, ...], *, reps: int,
+                      days: int, scale: float = DEFAULT_SCALE, lang: Lang = "en",
+                      progress: Callable[[int, int], None] | None = None) -> list[tuple[str, ...]]:
+    """Rows of (metric, A, B, B − A), each a mean with its 95% interval, over ``reps`` seeds
+    from ``seed`` (the same seeds for A and B, so the difference is paired).
+
+    Example:
+        >>> rows = replication_table("n_town", 1, (), ("centre_authority",), reps=2, days=3,
+        ...                          scale=0.02)
+        >>> rows[0][0], len(rows[0])
+        ('cases reported', 4)
+    """
+    label_a, label_b = setting_label(a), setting_label(b)
+    runs = run_replications([label_a, label_b], reps=reps, days=days, scale=scale, seed=seed,
+                            config=load_preset(preset), workers=1, progress=progress)
+    runs["setting"] = runs["setting"].map({label_a: BASELINE, label_b: "B"})
+    table = summarise(runs, SUMMARY_METRICS).set_index(["setting", "metric"])
+    rows = []
+    for metric in SUMMARY_METRICS:
+        ra, rb = table.loc[(BASELINE, metric)], table.loc[("B", metric)]
+        rows.append((metric_label(metric, lang), _interval(ra["mean"], ra["ci_low"], ra["ci_high"]),
+                     _interval(rb["mean"], rb["ci_low"], rb["ci_high"]),
+                     _interval(rb["diff"], rb["diff_low"], rb["diff_high"])))
+    return rows
+
+
+@solara.component
+def ReformPicker(label: str, value: tuple[str, ...], on_value: Callable[[tuple[str, ...]], None],
+                 lang: Lang, css: str):
+    rv.Select(label=label, v_model=list(value), multiple=True, chips=True, small_chips=True,
+              dense=True, hide_details=True, class_=css,
+              items=[{"text": reform_label(r, lang), "value": r} for r in REFORMS],
+              on_v_model=lambda names: on_value(tuple(names)), style_="max-width: 330px")
+
+
+@solara.component
+def Side(title: str, run: ExploreRun, version: int, lang: Lang, css: str):
+    """One setting: its name, today's figures and its map."""
+    town = solara.use_memo(lambda: TownMap(run.model, lang=lang, map_height=2.3, legend_height=0.8),
+                           [id(run), lang])
+    image = solara.use_memo(lambda: town.png(run.model, run.history), [id(run), lang, version])
+    latest = run.history.latest()
+    with solara.Column(style={"flex": "1 1 0", "min-width": "0", "gap": "4px"}, classes=[css]):
+        solara.Text(title, style={"font-weight": "700", "font-size": "1.05rem"})
+        with solara.Row(style={"gap": "10px", "flex-wrap": "wrap"}):
+            for name in STRIP:
+                solara.Text(f"{metric_label(name, lang)}: {fmt(name, latest[name])}",
+                            style={"font-size": "0.85rem"}, classes=[f"{css}-{name}"])
+        PngImage(image, max_width="440px", classes=[f"{css}-map"])
+
+
+@solara.component
+def Replications(cmp: CompareState, lang: Lang):
+    """The replication summary of ``gridgov compare`` for A and B."""
+
+    def work() -> None:
+        reps, days = cmp.reps.value, cmp.days.value
+        a, b = cmp.reforms_a.value, cmp.reforms_b.value
+        total = 2 * reps
+        cmp.progress.value = t("running", lang, n=total)
+
+        def tick(done: int, of: int) -> None:
+            cmp.progress.value = f"{t('running', lang, n=of)} {done}/{of}"
+
+        rows = replication_table(cmp.preset.value, cmp.seed.value, a, b, reps=reps, days=days,
+                                 scale=cmp.scale, lang=lang, progress=tick)
+        cmp.summary.value = (reform_label(setting_label(a), lang), reform_label(setting_label(b), lang),
+                             tuple(rows))
+        cmp.progress.value = ""
+
+    task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
+    solara.Text(t("replications", lang), style={"font-weight": "700", "font-size": "1.05rem"})
+    with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
+        NumberField(t("reps", lang), cmp.reps.value, cmp.reps.set, REPS, lang, width="140px")
+        NumberField(t("days", lang), cmp.days.value, cmp.days.set, DAYS, lang, width="140px")
+        solara.Button(t("run_reps", lang), on_click=task, disabled=task.pending, color="primary",
+                      classes=["reps-button"])
+    if task.pending:
+        solara.ProgressLinear(True)
+        solara.Text(cmp.progress.value)
+    if task.error:
+        solara.Error(str(task.exception), dense=True)
+    if cmp.summary.value is not None:
+        label_a, label_b, rows = cmp.summary.value
+        solara.Text(t("reps_help", lang), style={"font-size": "0.85rem"})
+        Table([t("metric", lang), f"A: {label_a}", f"B: {label_b}", "B − A"], rows,
+              classes=["reps-table"])
+
+
+@solara.component
+def Page():
+    """The Compare page."""
+    session = use_session()
+    lang = session.lang.value
+    cmp = session.compare
+    version = cmp.version.value
+    playing = cmp.playing.value
+    pair = cmp.pair
+    diff = solara.use_memo(lambda: DifferenceCharts(lang=lang), [id(pair), lang])
+    diff_image = solara.use_memo(lambda: diff.png(pair.a.history, pair.b.history),
+                                 [id(pair), lang, version])
+
+    def play_loop() -> None:
+        while cmp.playing.value:
+            cmp.step(1)
+            cmp.pacer.wait(cmp.version.value)  # the page has drawn it: no steps pile up
+            time.sleep(0.05)
+
+    solara.lab.use_task(play_loop, dependencies=[playing], prefer_threaded=True)
+    solara.use_effect(lambda: lambda: cmp.playing.set(False), [])  # leaving the page pauses
+    solara.use_effect(lambda: cmp.pacer.drawn(version), [version])  # runs once the page shows it
+
+    def set_seed(value: float | int) -> None:
+        cmp.seed.value = int(value)
+
+    with solara.Row(style={"gap": "12px", "align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Div(style={"width": "190px"}):
+            ChoiceField(t("preset", lang), cmp.preset.value, list_presets(), cmp.preset.set,
+                        names=lambda name: town_name(name, lang), classes=["cmp-preset"])
+        NumberField(t("seed", lang), cmp.seed.value, set_seed, SEED, lang, width="90px")
+        ReformPicker(t("setting_a", lang), cmp.reforms_a.value, cmp.reforms_a.set, lang, "cmp-a")
+        ReformPicker(t("setting_b", lang), cmp.reforms_b.value, cmp.reforms_b.set, lang, "cmp-b")
+        solara.Button(t("reset", lang), icon_name="mdi-restart", on_click=cmp.reset, outlined=True,
+                      classes=["cmp-reset"])
+    with solara.Row(style={"gap": "8px", "align-items": "center"}):
+        solara.Text(t("day_n", lang, n=pair.a.day), classes=["cmp-day"],
+                    style={"font-size": "1.4rem", "font-weight": "700", "min-width": "7rem"})
+        solara.Button(t("step", lang), icon_name="mdi-step-forward", on_click=lambda: cmp.step(),
+                      color="primary", disabled=playing, classes=["cmp-step"])
+        solara.ToggleButtonsSingle(value=cmp.days_per_step, values=[1, 7, 30], dense=True)
+        if playing:
+            solara.Button(t("pause", lang), icon_name="mdi-pause", on_click=lambda: cmp.playing.set(False))
+        else:
+            solara.Button(t("play", lang), icon_name="mdi-play", on_click=lambda: cmp.playing.set(True),
+                          classes=["cmp-play"])
+        solara.Text(t("same_seed", lang), style={"font-size": "0.85rem", "color": "#555"})
+    pending = (cmp.settings(cmp.reforms_a.value) != pair.a.settings
+               or cmp.settings(cmp.reforms_b.value) != pair.b.settings)
+    if pending:
+        solara.Warning(t("reset_help", lang), dense=True)
+    if cmp.message.value:
+        solara.Error(cmp.message.value, dense=True)
+    with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
+        Side(f"A: {reform_label(setting_label(pair.a.settings.reforms), lang)}", pair.a, version, lang,
+             "side-a")
+        Side(f"B: {reform_label(setting_label(pair.b.settings.reforms), lang)}", pair.b, version, lang,
+             "side-b")
+    solara.Text(t("difference", lang), style={"font-weight": "700", "font-size": "1.05rem"})
+    PngImage(diff_image, max_width="1020px", classes=["difference-chart"])
+    Replications(cmp, lang)

@@ -1,0 +1,309 @@
+"""Explore: one town under the institutions you set, day by day.
+
+Pick a preset, set the levers and the seed, then step, play, pause or reset; switch a reform
+on mid-run. The map shows where cases stand, the charts how the run unfolds, the referral
+network who passed cases to whom, and the case inspector one case's whole history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import Counter
+from functools import cache
+
+import solara
+from solara.alias import rv
+
+from coordination.timeline import actor_label, timeline
+from dashboards.charts import LiveCharts, handler_labels
+from dashboards.figures import render
+from dashboards.i18n import Lang, metric_label, reform_label, t
+from dashboards.lever_panel import LeverPanel
+from dashboards.levers import LeverSpec
+from dashboards.referral_network import draw_referrals, referral_graph
+from dashboards.session import ExploreState, use_session
+from dashboards.state import ExploreRun, ExploreSettings
+from dashboards.town_map import TownMap
+from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
+from institutions import REFORMS, list_presets, load_preset
+
+SEED = LeverSpec("seed", "int", low=0.0)
+SCALE = LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True)
+CASE = LeverSpec("case", "int", low=1.0)
+PLAY_INTERVAL_S = 0.05
+NETWORK_DELAY_S = 0.4
+NOW_METRICS = ("open_cases", "overdue_cases", "cases_closed", "closure_rate", "real_resolution_rate",
+               "injuries", "declines", "paper_closures", "resident_trust")
+
+
+@cache
+def _town(name: str) -> tuple[str, str]:
+    town = load_preset(name).town
+    return town.name, town.name_zh or town.name
+
+
+def town_name(preset: str, lang: Lang) -> str:
+    """A preset as a reader names it: ``N town`` / ``嘉定区 N 镇``."""
+    return _town(preset)[1 if lang == "zh" else 0]
+
+
+def when(hours: float, lang: Lang) -> str:
+    """A model time as a reader says it: ``Day 3 14:05`` / ``第 3 天 14:05``."""
+    clock = f"{int(hours % 24):02d}:{int(hours * 60 % 60):02d}"
+    return f"{t('day_n', lang, n=int(hours // 24))} {clock}"
+
+
+def fmt(name: str, value: float) -> str:
+    """A metric's value as the page shows it: rates in percent, counts whole."""
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    if name.endswith("_rate"):
+        return f"{100 * value:.1f}%"
+    if name == "resident_trust":
+        return f"{value:.3f}"
+    return f"{int(value)}"
+
+
+@solara.component
+def RunSettings(ex: ExploreState, lang: Lang):
+    """Preset, seed, scale and reforms from day 0 of the next run."""
+    settings = ex.settings.value
+
+    def set_preset(name: str) -> None:
+        ex.settings.value = ExploreSettings(preset=name, seed=settings.seed, scale=settings.scale,
+                                            reforms=settings.reforms)
+
+    def set_field(name: str):
+        def setter(value) -> None:
+            ex.settings.value = dataclasses.replace(settings, **{name: value})
+        return setter
+
+    ChoiceField(t("preset", lang), settings.preset, list_presets(), set_preset,
+                names=lambda name: town_name(name, lang), classes=["preset"])
+    with solara.Row(style={"gap": "8px"}):
+        NumberField(t("seed", lang), settings.seed, set_field("seed"), SEED, lang, width="45%")
+        NumberField(t("scale", lang), settings.scale, set_field("scale"), SCALE, lang, width="50%")
+    rv.Select(label=t("reforms_from_start", lang), v_model=list(settings.reforms), multiple=True,
+              chips=True, small_chips=True, dense=True, hide_details=True,
+              items=[{"text": reform_label(r, lang), "value": r} for r in REFORMS],
+              on_v_model=lambda names: set_field("reforms")(tuple(names)))
+
+
+@solara.component
+def DayCounter(ex: ExploreState, lang: Lang):
+    """The day the run has reached."""
+    _ = ex.version.value  # read: redrawn after each step
+    solara.Text(t("day_n", lang, n=ex.run.day), classes=["day-counter"],
+                style={"font-size": "1.6rem", "font-weight": "700", "min-width": "7.5rem"})
+
+
+@solara.component
+def RunNotes(ex: ExploreState, lang: Lang):
+    """Institutions changed during the run, settings waiting for Reset, and what went wrong."""
+    _ = ex.version.value  # read: a switch, a reset or levers put in force all bump it
+    run = ex.run
+    if run.switches:
+        solara.Text(t("switched_on", lang) + ": " + "; ".join(
+            f"{t('day_n', lang, n=d)} {reform_label(r, lang) if r != 'levers' else t('levers', lang)}"
+            for d, r in run.switches), style={"color": "#5e35b1"})
+    if ex.settings.value != run.settings:
+        with solara.Row(style={"align-items": "center", "gap": "8px"}):
+            solara.Warning(t("pending", lang), dense=True, classes=["pending-note"])
+            solara.Button(t("apply_now", lang), on_click=ex.apply_levers, text=True, color="primary")
+    if ex.message.value:
+        solara.Error(ex.message.value, dense=True, classes=["run-message"])
+
+
+@solara.component
+def Controls(ex: ExploreState, lang: Lang):
+    """Step, play, pause, reset, and a reform switched on now."""
+    playing = ex.playing.value
+    reform, set_reform = solara.use_state("department_kpis")
+
+    def play_loop() -> None:
+        while ex.playing.value:
+            ex.step(1)
+            ex.pacer.wait(ex.version.value)  # the page has drawn it: no steps pile up
+            time.sleep(PLAY_INTERVAL_S)
+
+    solara.lab.use_task(play_loop, dependencies=[playing], prefer_threaded=True)
+    solara.use_effect(lambda: lambda: ex.playing.set(False), [])  # leaving the page pauses
+
+    with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+        DayCounter(ex, lang)
+        solara.Button(t("step", lang), icon_name="mdi-step-forward", on_click=lambda: ex.step(),
+                      color="primary", disabled=playing, classes=["step-button"])
+        solara.ToggleButtonsSingle(value=ex.days_per_step, dense=True, classes=["days-per-step"],
+                                   children=[solara.Button(f"{n}", value=n) for n in (1, 7, 30)])
+        solara.Text(t("step_days", lang), style={"font-size": "0.8rem", "color": "#666"})
+        if playing:
+            solara.Button(t("pause", lang), icon_name="mdi-pause", on_click=lambda: ex.playing.set(False),
+                          classes=["pause-button"])
+        else:
+            solara.Button(t("play", lang), icon_name="mdi-play", on_click=lambda: ex.playing.set(True),
+                          classes=["play-button"])
+        solara.Button(t("reset", lang), icon_name="mdi-restart", on_click=ex.reset, outlined=True,
+                      classes=["reset-button"])
+        with solara.Row(style={"align-items": "center", "gap": "4px", "margin-left": "12px"}):
+            with solara.Div(style={"width": "230px"}):
+                ChoiceField(t("reform", lang), reform, list(REFORMS), set_reform,
+                            names=lambda r: reform_label(r, lang), classes=["reform-select"])
+            solara.Button(t("switch_on", lang), on_click=lambda: ex.switch_on(reform), outlined=True,
+                          color="deep-purple", classes=["switch-button"])
+    RunNotes(ex, lang)
+
+
+@solara.component
+def TownView(ex: ExploreState, lang: Lang):
+    """The map, redrawn each step."""
+    version = ex.version.value
+    run = ex.run
+    town = solara.use_memo(lambda: TownMap(run.model, lang=lang), [id(run), lang])
+    image = solara.use_memo(lambda: town.png(run.model, run.history), [id(run), lang, version])
+    PngImage(image, max_width="640px", classes=["town-map"])
+
+
+@solara.component
+def ChartsView(ex: ExploreState, lang: Lang):
+    """The live charts, redrawn each step."""
+    version = ex.version.value
+    run = ex.run
+    charts = solara.use_memo(lambda: LiveCharts(handler_labels(run.model, lang), lang=lang),
+                             [id(run), lang])
+    image = solara.use_memo(lambda: charts.png(run.history, run.switches), [id(run), lang, version])
+    solara.use_effect(lambda: ex.pacer.drawn(version), [version])  # runs once the page shows it
+    PngImage(image, max_width="720px", classes=["live-charts"])
+
+
+@solara.component
+def NowStrip(ex: ExploreState, lang: Lang):
+    """Today's figures in one line, and the reforms in force."""
+    _ = ex.version.value
+    run = ex.run
+    latest = run.history.latest()
+    with solara.Row(style={"gap": "6px", "flex-wrap": "wrap", "align-items": "stretch"},
+                    classes=["now-strip"]):
+        for name in NOW_METRICS:
+            with rv.Sheet(outlined=True, rounded=True, class_=f"now-{name}",
+                          style_="padding: 2px 10px; min-width: 84px"):
+                rv.Html(tag="div", children=[metric_label(name, lang)],
+                        style_="font-size: 0.72rem; color: #555; white-space: nowrap")
+                rv.Html(tag="div", children=[fmt(name, latest[name])],
+                        style_="font-size: 1.05rem; font-weight: 700")
+    reforms = [reform_label(name, lang) for name, _ in run.model.reforms_applied]
+    if reforms:
+        solara.Text(t("in_force", lang) + ": " + ", ".join(reforms),
+                    style={"font-size": "0.85rem", "color": "#5e35b1"})
+
+
+def troubled_cases(run: ExploreRun, lang: Lang, limit: int = 40) -> list[tuple[int, str]]:
+    """Cases to inspect, the most dispatched first: ``(case id, label)``."""
+    cases = run.model.workflow.cases
+    routes = run.history.routes
+    ranked = sorted(routes, key=lambda c: (-len(routes[c]), c))[:limit]
+    out = []
+    for case_id in ranked:
+        kind = cases[case_id].incident.kind
+        name = (kind.name_zh or kind.name or kind.id) if lang == "zh" else (kind.name or kind.id)
+        hops = len(routes[case_id])
+        hops_text = f"{hops}×" if lang == "en" else f"派单{hops}次"
+        out.append((case_id, f"#{case_id} · {name} · {hops_text}"))
+    return out
+
+
+@solara.component
+def CaseInspector(ex: ExploreState, lang: Lang):
+    """One case's whole history from the case log, told in words."""
+    version = ex.version.value
+    run = ex.run
+    chosen, set_chosen = solara.use_state(None)
+    cases = solara.use_memo(lambda: troubled_cases(run, lang), [id(run), lang, version])
+    known = run.model.workflow.cases
+    case_id = chosen if chosen in known else (cases[0][0] if cases else None)
+
+    def typed(number: float | int) -> str | None:
+        if int(number) not in known:
+            return t("no_case", lang, value=int(number))
+        set_chosen(int(number))
+        return None
+
+    def story() -> list[tuple[str, str, str, str]]:
+        if case_id is None:
+            return []
+        frame = timeline(run.model, known[case_id].incident.id, lang)
+        step_col = "step_zh" if lang == "zh" else "step"
+        return [(when(r["time"], lang), r[step_col], actor_label(run.model, r["actor"], lang), r["text"])
+                for _, r in frame.iterrows()]
+
+    rows = solara.use_memo(story, [id(run), lang, version, case_id])
+    with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
+        with solara.Div(style={"width": "420px"}):
+            ChoiceField(t("case_pick", lang), case_id, [c for c, _ in cases], set_chosen,
+                        names=dict(cases).get, classes=["case-select"])
+        NumberField(t("case_number", lang), case_id, typed, CASE, lang, width="200px")
+    if case_id is None:
+        solara.Info(t("no_cases", lang), dense=True)
+    else:
+        Table([t("when", lang), t("what_step", lang), t("actor", lang), t("what", lang)], rows,
+              max_height="360px", classes=["case-timeline"])
+
+
+@solara.component
+def Referrals(ex: ExploreState, lang: Lang):
+    """The referral network of cases that moved between departments."""
+    _ = ex.version.value
+    run = ex.run
+    hops = run.history.referrals()
+    key = tuple(sorted(hops.items()))
+    orders = Counter(run.history.workload)
+
+    def draw() -> tuple[tuple[int, str], bytes] | None:
+        # in a thread, once the steps pause: a step shows its map and charts without waiting for
+        # this, and Play does not draw a network for every day it passes
+        time.sleep(NETWORK_DELAY_S)
+        with ex.lock:  # Play may be stepping the run in another thread
+            moved_on = tuple(sorted(run.history.referrals().items())) != key
+        if moved_on:
+            return None  # the task of the newer day draws it
+        return (id(run), lang), render(draw_referrals, referral_graph(hops, orders),
+                                       handler_labels(run.model, lang), lang=lang)
+
+    task = solara.lab.use_task(draw, dependencies=[id(run), lang, key], prefer_threaded=True)
+    solara.Text(t("referrals_help", lang), style={"font-size": "0.85rem"})
+    latest = task.latest  # the last network drawn (kept while a newer one is drawn)
+    if latest is not None and latest[0] == (id(run), lang):
+        PngImage(latest[1], max_width="640px", classes=["referral-network"])
+
+
+@solara.component
+def Page():
+    """The Explore page."""
+    session = use_session()
+    lang = session.lang.value
+    ex = session.explore
+    tab, set_tab = solara.use_state(0)
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "nowrap"}):
+        with solara.Column(style={"width": "290px", "flex": "0 0 290px", "gap": "4px",
+                                  "max-height": "calc(100vh - 72px)", "overflow-y": "auto",
+                                  "padding": "6px 4px 0 0"}, classes=["explore-settings"]):
+            RunSettings(ex, lang)
+            solara.Text(t("reset_help", lang), style={"font-size": "0.8rem", "color": "#666"})
+            solara.Text(t("levers", lang), style={"font-weight": "700", "margin-top": "6px"})
+            LeverPanel(ex.settings.value, ex.settings.set, lang)
+        with solara.Column(style={"flex": "1 1 auto", "min-width": "0", "gap": "6px"}):
+            Controls(ex, lang)
+            NowStrip(ex, lang)
+            with solara.Row(style={"gap": "12px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
+                with solara.Div(style={"flex": "42 1 0", "min-width": "0"}):
+                    TownView(ex, lang)
+                with solara.Div(style={"flex": "58 1 0", "min-width": "0"}):
+                    ChartsView(ex, lang)
+            with rv.Tabs(v_model=tab, on_v_model=set_tab, height="36px"):
+                rv.Tab(children=[t("referrals", lang)])
+                rv.Tab(children=[t("case_inspector", lang)])
+            if tab == 0:
+                Referrals(ex, lang)
+            else:
+                CaseInspector(ex, lang)

@@ -1,0 +1,82 @@
+"""Small Solara widgets the pages share: a number field that says what is wrong in place, a
+choice with translated labels, a PNG image that scales to its column, a simple table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import ipywidgets
+import reacton.ipywidgets as rw
+import solara
+from solara.alias import rv
+
+from dashboards.i18n import Lang
+from dashboards.levers import LeverSpec, check_number
+
+
+def _shown(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@solara.component
+def NumberField(label: str, value: float | int | None, on_value: Callable[[float | int], str | None],
+                spec: LeverSpec, lang: Lang = "en", width: str = "100%"):
+    """A number typed in, checked against ``spec``; ``on_value`` may return a further error.
+
+    A bad entry (not a number, out of range, refused by the config's validation) stays in the
+    field with its message under it; the value in force does not change.
+    """
+    text, set_text = solara.use_state(_shown(value), key=f"text-{spec.path}")
+    error, set_error = solara.use_state("", key=f"error-{spec.path}")
+
+    def sync() -> None:
+        set_text(_shown(value))
+        set_error("")
+
+    solara.use_effect(sync, [value])
+
+    def commit(new: str | None) -> None:
+        new = new or ""
+        set_text(new)
+        number, problem = check_number(spec, new, lang)
+        if problem is not None:
+            set_error(problem)
+            return
+        assert number is not None
+        set_error(on_value(number) or "")
+
+    with solara.Div(style={"width": width, "flex": "0 0 auto"},
+                    classes=[f"field-{spec.path.replace('.', '-')}"]):
+        solara.InputText(label, value=text, on_value=commit, error=error or False, dense=True)
+
+
+@solara.component
+def ChoiceField(label: str, value: str, choices: Sequence[str], on_value: Callable[[str], None],
+                names: Callable[[str], str] = str, classes: Sequence[str] = ()):
+    """A drop-down of ``choices`` shown by ``names``."""
+    rv.Select(label=label, v_model=value, on_v_model=on_value, dense=True, hide_details=True,
+              items=[{"text": names(c), "value": c} for c in choices], class_=" ".join(classes),
+              style_="margin-bottom: 6px")
+
+
+@solara.component
+def PngImage(data: bytes, width: str = "100%", max_width: str = "none", classes: Sequence[str] = ()):
+    """PNG bytes shown at the column's width (the figure keeps its aspect ratio)."""
+    with solara.Div(classes=list(classes), style={"max-width": max_width, "width": width}):
+        rw.Image(value=data, format="png", layout=ipywidgets.Layout(width="100%", height="auto"))
+
+
+@solara.component
+def Table(columns: Sequence[str], rows: Sequence[Sequence[object]], highlight: int | None = None,
+          dense: bool = True, max_height: str = "none", classes: Sequence[str] = ()):
+    """A plain table; row ``highlight`` is marked."""
+    head = rv.Html(tag="thead", children=[rv.Html(tag="tr", children=[
+        rv.Html(tag="th", children=[str(c)]) for c in columns])])
+    body = rv.Html(tag="tbody", children=[
+        rv.Html(tag="tr", children=[rv.Html(tag="td", children=[str(v)]) for v in row],
+                style_="background: #fff3c4; font-weight: 600" if i == highlight else "")
+        for i, row in enumerate(rows)])
+    rv.SimpleTable(dense=dense, children=[head, body], class_=" ".join(classes),
+                   style_=f"max-height: {max_height}; overflow-y: auto")

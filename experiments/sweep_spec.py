@@ -1,0 +1,277 @@
+"""A sweep spec: which town, how long, which parameters over which values, which design.
+
+A spec is a TOML file validated by pydantic, then checked against the town: every parameter
+is a dotted config path (``institutions.assessment.kind``, ``departments.cheng_guan.officers``)
+that :func:`institutions.with_overrides` accepts with each of its values, or ``reforms``
+(named reform settings, ``A+B`` and ``NAME@DAY`` allowed). Outputs are metric names.
+
+Example:
+    >>> spec, base = parse_spec('''
+    ... days = 10
+    ... scale = 0.02
+    ... replications = 2
+    ... outputs = ["injuries"]
+    ... [parameters."institutions.authority.kind"]
+    ... values = ["none", "command"]
+    ... [parameters."departments.cheng_guan.officers"]
+    ... low = 10
+    ... high = 40
+    ... levels = 2
+    ... ''')
+    >>> spec.design.kind, spec.parameters["departments.cheng_guan.officers"].integer
+    ('factorial', True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from coordination import METRIC_NAMES
+from experiments.replications import check_setting
+from institutions import ConfigError, TownConfig, load_config, load_preset, parse_reform, with_overrides
+
+REFORMS_PARAMETER = "reforms"
+SCALAR_METRICS = tuple(m for m in METRIC_NAMES if m != "workload_share")
+DESIGN_KINDS = ("factorial", "lhs", "sobol", "morris")
+Scalar = bool | int | float | str
+
+
+class Parameter(BaseModel):
+    """One swept parameter: categorical ``values``, or a numeric range ``low`` … ``high``.
+
+    ``integer`` (ranges) is taken from the town's field when not given; ``levels`` is the
+    number of evenly spaced values a factorial design takes from a range (default 3).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: list[Scalar] | None = Field(default=None, min_length=1)
+    low: float | None = None
+    high: float | None = None
+    integer: bool | None = None
+    levels: int | None = Field(default=None, ge=2)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Parameter:
+        ranged = self.low is not None or self.high is not None
+        if self.values is not None and (ranged or self.levels is not None or self.integer is not None):
+            raise ValueError("give either `values` (a list) or a range (`low`, `high`, optionally "
+                             "`integer`, `levels`), not both")
+        if self.values is None:
+            if self.low is None or self.high is None:
+                raise ValueError("give `values` (a list) or both `low` and `high`")
+            if not self.low < self.high:
+                raise ValueError(f"`low` ({self.low:g}) must be below `high` ({self.high:g})")
+        elif len({type(v) for v in self.values}) > 1:
+            if not all(type(v) in (int, float) for v in self.values):
+                raise ValueError(f"`values` mixes types ({self.values!r}); give values of one type")
+            self.values = [float(v) for v in self.values]  # 1 and 2.5: numbers, all floats
+        return self
+
+    @property
+    def categorical(self) -> bool:
+        return self.values is not None
+
+
+class Design(BaseModel):
+    """How points are chosen: every combination, or ``samples`` drawn by LHS, Sobol or Morris.
+
+    ``samples`` is the number of points (lhs), the base sample N, a power of 2 (sobol: N·(D+2)
+    points, N·(2D+2) with ``second_order``) or the number of trajectories (morris: r·(D+1)
+    points on a grid of ``levels`` levels). ``seed`` (default: the spec's seed) drives sampling.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["factorial", "lhs", "sobol", "morris"] = "factorial"
+    samples: int | None = Field(default=None, ge=1)
+    second_order: bool = False
+    levels: int = Field(default=4, ge=2)
+    seed: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _samples(self) -> Design:
+        if self.kind == "factorial" and self.samples is not None:
+            raise ValueError("`samples` is not used by a factorial design (it runs every "
+                             "combination); remove it or choose kind lhs, sobol or morris")
+        if self.kind != "factorial" and self.samples is None:
+            raise ValueError(f"a {self.kind} design needs `samples`")
+        if self.kind == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
+            raise ValueError(f"`samples` = {self.samples}: a sobol design needs a power of 2 "
+                             "(e.g. 64, 128, 256)")
+        return self
+
+
+class SweepSpec(BaseModel):
+    """A sweep: the town, run length and size, replications, outputs, parameters and design."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    preset: str = "n_town"
+    config: str | None = None
+    days: int = Field(ge=1)
+    scale: float = Field(default=1.0, gt=0)
+    replications: int = Field(ge=1)
+    seed: int = Field(default=1, ge=0)
+    common_random_numbers: bool = True
+    outputs: list[str] = Field(default_factory=lambda: list(SCALAR_METRICS), min_length=1)
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    design: Design = Field(default_factory=Design)
+
+    @property
+    def sample_seed(self) -> int:
+        return self.design.seed if self.design.seed is not None else self.seed
+
+    def digest(self) -> str:
+        """A hash of the spec; two sweeps with the same digest are the same sweep."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_FIELDS = {"": SweepSpec, "design": Design, "parameters": Parameter}
+_LEAF_KEYS = set(Parameter.model_fields)
+
+
+def _flatten_parameters(table: Any, prefix: str = "") -> Any:
+    """``[parameters.a.b]`` (unquoted, so nested by TOML) becomes ``parameters."a.b"``."""
+    if not isinstance(table, dict):
+        return table
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        nested = isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())
+        if nested and not set(value) & _LEAF_KEYS:
+            flat.update(_flatten_parameters(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        field = ".".join(loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            owner = "parameters" if loc[0] == "parameters" else ("design" if loc[0] == "design" else "")
+            allowed = ", ".join(_FIELDS[owner].model_fields)
+            parts.append(f"{field}: not a field; allowed: {allowed}")
+            continue
+        msg = err["msg"].removeprefix("Value error, ")
+        given = err.get("input")
+        shown = "" if isinstance(given, dict) or err["type"] == "missing" else f" (given: {given!r})"
+        parts.append(f"{field}: {msg}{shown}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def _current_value(cfg: TownConfig, path: str) -> Any:
+    node: Any = cfg.model_dump()
+    for key in path.split("."):
+        node = (next(i for i in node if i.get("id") == key) if isinstance(node, list) else node[key])
+    return node
+
+
+def check_against_town(spec: SweepSpec, base: TownConfig) -> SweepSpec:
+    """Check every parameter and output against the town; fill in ``integer`` for ranges.
+
+    Raises :class:`ConfigError` naming the parameter, the value and what is allowed.
+    """
+    for name in spec.outputs:
+        if name == "workload_share":
+            raise ConfigError("outputs: 'workload_share' is a share per department, not one number; "
+                              "use 'workload_hhi' (its Herfindahl index)")
+        if name not in SCALAR_METRICS:
+            raise ConfigError(f"outputs: '{name}' is not a metric; allowed: {', '.join(SCALAR_METRICS)}")
+    if len(set(spec.outputs)) != len(spec.outputs):
+        raise ConfigError(f"outputs: {spec.outputs} names a metric twice; name each once")
+    resolved: dict[str, Parameter] = {}
+    for name, par in spec.parameters.items():
+        where = f"parameters.{name}"
+        if name == REFORMS_PARAMETER:
+            if not par.categorical or not all(isinstance(v, str) for v in par.values or []):
+                raise ConfigError(f"{where}: give `values`, a list of reform settings "
+                                  "('baseline', 'NAME', 'A+B', 'NAME@DAY')")
+            for value in par.values or []:
+                try:
+                    check_setting(value)
+                    day = 0.0 if value in ("", "baseline") else parse_reform(value)[1]
+                except ConfigError as exc:
+                    raise ConfigError(f"{where}: {exc}") from None
+                if day > spec.days:
+                    raise ConfigError(f"{where}: '{value}' switches on at day {day:g}, after the "
+                                      f"runs end at day {spec.days}; allowed days: 0 to {spec.days}")
+            resolved[name] = par
+            continue
+        try:
+            current = _current_value(base, name)
+        except (KeyError, StopIteration, TypeError, AttributeError):
+            try:
+                with_overrides(base, {name: None})
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: not a field of the town ({exc}); name a field by its "
+                                  "dotted path, or use 'reforms'") from None
+            raise
+        if par.categorical:
+            trials = list(par.values or [])
+        else:
+            if isinstance(current, bool) or not isinstance(current, int | float | None):
+                raise ConfigError(f"{where}: a range (low, high) needs a number field; this field "
+                                  f"holds {current!r}; give `values` instead")
+            integer = par.integer if par.integer is not None else isinstance(current, int)
+            if integer and (par.low != int(par.low or 0) or par.high != int(par.high or 0)):
+                raise ConfigError(f"{where}: an integer range needs whole-number bounds "
+                                  f"(given: low={par.low:g}, high={par.high:g})")
+            par = par.model_copy(update={"integer": integer})
+            trials = [int(par.low), int(par.high)] if integer else [par.low, par.high]
+        for value in trials:
+            try:
+                with_overrides(base, {name: value})
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: the value {value!r} does not fit the town: {exc}") from None
+        resolved[name] = par
+    return spec.model_copy(update={"parameters": resolved})
+
+
+def parse_spec(text: str, source: str = "sweep spec", folder: Path | None = None
+               ) -> tuple[SweepSpec, TownConfig]:
+    """Validate a spec given as TOML text; return it (checked) and the base town config."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    if "parameters" in data:
+        data["parameters"] = _flatten_parameters(data["parameters"])
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    if spec.config is not None:
+        if "preset" in spec.model_fields_set:
+            raise ConfigError(f"{source}: give `preset` or `config` (a town TOML file), not both")
+        path = Path(spec.config)
+        if not path.is_absolute() and folder is not None:
+            path = folder / path
+        base = load_config(path)
+        spec = spec.model_copy(update={"config": str(path.resolve())})
+    else:
+        base = load_preset(spec.preset)
+    return check_against_town(spec, base), base
+
+
+def load_spec(path: str | Path) -> tuple[SweepSpec, TownConfig]:
+    """Read and check a sweep spec TOML file (``config`` paths are relative to it)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"sweep spec: file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"sweep spec: '{path}' is a folder; give a TOML file") from None
+    return parse_spec(text, source=f"sweep spec '{path}'", folder=path.parent)

@@ -1,0 +1,266 @@
+"""``gridgov sweep`` and ``gridgov analyze``: batch sweeps over institutional settings, and what
+they show (per-point means with intervals, Sobol' indices, Morris effects, PRIM boxes, charts).
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> from gridgov.cli import app
+    >>> result = CliRunner().invoke(app, ["analyze", "no/such/sweep"])
+    >>> result.exit_code
+    2
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from experiments.output import write_atomic
+from experiments.sweep import FLUSH_RUNS, FLUSH_SECONDS, SweepCounts, SweepError, run_sweep
+from experiments.sweep_results import ANALYSIS_DIR, load_sweep, point_summary
+from experiments.sweep_spec import load_spec
+from gridgov.cli_common import bad_input, err
+from institutions import ConfigError
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} runs/s" if speed else "… runs/s", style="progress.data.speed")
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a sweep like Ctrl-C: the runs in memory are written first."""
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="The sweep spec, a TOML file (docs/sweeps.md).")],
+    out: Annotated[Path, typer.Option(help="Folder for manifest.json, design.parquet and "
+                                           "runs/part-*.parquet.")],
+    workers: Annotated[int | None, typer.Option(help="Worker processes of a local Dask cluster "
+                                                     "(default: one per core; 0: in this process, "
+                                                     "without Dask).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler, "
+                                                       "e.g. tcp://10.0.0.5:8786.")] = None,
+    scheduler_file: Annotated[Path | None, typer.Option(help="The file a running Dask scheduler "
+                                                             "wrote (--scheduler-file).")] = None,
+    resume: Annotated[bool, typer.Option(help="Finish the sweep in --out: skip the runs present.")] = False,
+    flush_runs: Annotated[int, typer.Option(help="Write a part file every this many runs ...")] = FLUSH_RUNS,
+    flush_seconds: Annotated[float, typer.Option(help="... or this many seconds.")] = FLUSH_SECONDS,
+    chunk: Annotated[int | None, typer.Option(help="Runs sent to a worker at a time (default: "
+                                                   "about a second's worth).")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run a sweep: every design point x replication, in parallel, streamed into Parquet.
+
+    Example: gridgov sweep examples/sweeps/assessment_authority.toml --out sweeps/aa --workers 2
+    """
+    try:
+        the_spec, base = load_spec(spec)
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("[red]{task.fields[failed]} failed"), _RateColumn(),
+                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                        console=err, disable=quiet)
+    task = None
+    latest = SweepCounts(total=0)
+
+    def report(counts: SweepCounts) -> None:
+        nonlocal task, latest
+        latest = counts
+        if task is None:
+            task = progress.add_task("runs", total=counts.total - counts.skipped, failed=0)
+        progress.update(task, completed=counts.done, failed=counts.failed)
+
+    try:
+        with _sigterm_as_interrupt(), progress:
+            counts = run_sweep(the_spec, base, out, workers=workers, scheduler=scheduler,
+                               scheduler_file=scheduler_file, resume=resume, flush_runs=flush_runs,
+                               flush_seconds=flush_seconds, chunk=chunk, progress=report)
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    except SweepError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {latest.done} runs of this session written to {out}/runs; "
+                  "finish with --resume", highlight=False)
+        raise typer.Exit(code=130) from None
+    err.print(f"{counts.done} runs done ({counts.failed} failed), {counts.skipped} already present, "
+              f"of {counts.total}; results in {out}/runs. Next: gridgov analyze {out}",
+              highlight=False, soft_wrap=True)
+
+
+def _cell(mean: float, low: float, high: float) -> str:
+    if not math.isfinite(mean):
+        return "–"
+    return f"{mean:.3g} [{low:.3g}, {high:.3g}]" if math.isfinite(low) else f"{mean:.3g}"
+
+
+def _print_points(summary: pd.DataFrame, params: list[str], outputs: list[str], limit: int) -> None:
+    """One table per output: the design points (up to ``limit``), runs, mean and 95% interval."""
+    points = list(dict.fromkeys(summary["point_id"]))[:limit]
+    shown = summary[summary["point_id"].isin(points)]
+    console = Console(width=max(Console().width, 100))
+    for output in outputs:
+        table = Table(title=f"{output}: mean and 95% interval over replications "
+                            f"({len(points)} of {summary['point_id'].nunique()} design points)")
+        for name in [*params, "runs", "failed", "mean", "95% interval"]:
+            table.add_column(name, justify="left" if name in params else "right")
+        for r in shown[shown["output"] == output].to_dict("records"):
+            interval = (f"{r['ci_low']:.4g} to {r['ci_high']:.4g}" if math.isfinite(r["ci_low"]) else "–")
+            mean = f"{r['mean']:.4g}" if math.isfinite(r["mean"]) else "–"
+            table.add_row(*(_value(r[p]) for p in params), str(r["n"]), str(r["failed"]), mean, interval)
+        console.print(table)
+
+
+def _value(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _save_csv(folder: Path, name: str, frame: pd.DataFrame) -> Path:
+    path = folder / ANALYSIS_DIR / name
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return path
+
+
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="The --out folder of a `gridgov sweep`.")],
+    output: Annotated[list[str] | None, typer.Option("--output", help="An output to analyse "
+                                                     "(repeat); default: all of the sweep's.")] = None,
+    sobol: Annotated[bool, typer.Option(help="Sobol' indices (design kind 'sobol').")] = False,
+    morris: Annotated[bool, typer.Option(help="Morris effects (design kind 'morris').")] = False,
+    prim: Annotated[bool, typer.Option(help="PRIM box where --failure concentrates "
+                                            "(needs gridgov[ema]).")] = False,
+    failure: Annotated[str | None, typer.Option(help="The failure for --prim: OUTPUT>NUMBER, "
+                                                     "e.g. 'injuries>5'.")] = None,
+    density: Annotated[float, typer.Option(help="--prim: least share of failures in the box.")] = 0.8,
+    plots: Annotated[bool, typer.Option(help="Write PNG charts to DIR/analysis.")] = False,
+    rows: Annotated[int, typer.Option(help="Design points shown in the table.")] = 20,
+) -> None:
+    """Summarise a sweep: per design point, each output's mean and 95% interval over replications.
+
+    Tables go to DIR/analysis/*.csv as well. Example: gridgov analyze sweeps/aa --prim --failure 'injuries>2'
+    """
+    from experiments import sensitivity
+
+    try:
+        manifest, runs = load_sweep(folder)
+        outputs = list(manifest["spec"]["outputs"])
+        for name in output or []:
+            if name not in outputs:
+                raise ConfigError(f"--output: '{name}' is not an output of this sweep; "
+                                  f"allowed: {', '.join(outputs)}")
+        outputs = list(output or outputs)
+        if runs.empty:
+            raise ConfigError(f"sweep folder: '{folder}' has no finished runs yet")
+        if prim and failure is None:
+            raise ConfigError("--prim needs --failure OUTPUT>NUMBER, e.g. --failure 'injuries>5'; "
+                              f"outputs of this sweep: {', '.join(outputs)}")
+        the_failure = sensitivity.parse_failure(failure) if failure is not None else None
+        if not 0 < density <= 1:
+            raise ConfigError(f"--density: {density} is not allowed; a share in (0, 1]")
+        params = list(manifest["spec"]["parameters"])
+        summary = point_summary(runs, outputs)
+        failed = int(runs["error"].notna().sum())
+        total = manifest.get("runs_total", len(runs))
+        typer.echo(f"{len(runs)} of {total} runs present ({failed} failed), "
+                   f"{summary['point_id'].nunique()} design points.")
+        _print_points(summary, params, outputs, rows)
+        written = [_save_csv(folder, "point_summary.csv", summary)]
+        results: dict[str, Any] = {"summary": summary}
+        if sobol:
+            indices = sensitivity.sobol_indices(manifest, runs, outputs)
+            noise = sensitivity.replication_noise(runs, outputs)
+            _print_indices(indices, noise)
+            written += [_save_csv(folder, "sobol.csv", indices), _save_csv(folder, "noise.csv", noise)]
+            results["sobol"] = indices
+        if morris:
+            effects = sensitivity.morris_effects(manifest, runs, outputs)
+            _print_frame("Morris effects (change over each parameter's whole range)", effects)
+            written.append(_save_csv(folder, "morris.csv", effects))
+            results["morris"] = effects
+        if prim and the_failure is not None:
+            found = sensitivity.prim_box(runs, the_failure, density)
+            _print_prim(found)
+            written += [_save_csv(folder, "prim_box.csv", found.limits.astype(str)),
+                        _save_csv(folder, "prim_trajectory.csv", found.trajectory)]
+            results["prim"] = found
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    if plots:
+        from experiments.sweep_plots import write_plots
+
+        written += write_plots(folder / ANALYSIS_DIR, runs, results, params, outputs)
+    typer.echo("written: " + ", ".join(str(p) for p in written))
+
+
+def _print_frame(title: str, frame: pd.DataFrame) -> None:
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(col, justify="right" if pd.api.types.is_numeric_dtype(frame[col]) else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    Console().print(table)
+
+
+def _print_indices(indices: pd.DataFrame, noise: pd.DataFrame) -> None:
+    table = Table(title="Sobol' indices, with 95% bootstrap intervals")
+    for col in ("output", "parameter", "S1", "ST"):
+        table.add_column(col, justify="left" if col in ("output", "parameter") else "right")
+    for r in indices.itertuples(index=False):
+        table.add_row(r.output, r.parameter, _cell(r.S1, r.S1_low, r.S1_high),
+                      _cell(r.ST, r.ST_low, r.ST_high))
+    Console().print(table)
+    shares = ", ".join(f"{r.output} {r.noise_share:.0%}" for r in noise.itertuples(index=False)
+                       if math.isfinite(r.noise_share))
+    typer.echo(f"share of variance that is replication noise: {shares or '–'}")
+
+
+def _print_prim(found: Any) -> None:
+    s = found.stats
+    if int(s["res_dim"]) == 0:
+        typer.echo(f"PRIM found no box for {found.failure}: the failures do not concentrate in any "
+                   f"region of the parameters (share of failing runs overall: {s['density']:.0%}).")
+        return
+    typer.echo(f"PRIM box for {found.failure}: coverage {s['coverage']:.0%} (of failures), "
+               f"density {s['density']:.0%} (failures in the box), mass {s['mass']:.0%} of runs, "
+               f"{int(s['res_dim'])} restricted parameter(s):")
+    for r in found.limits.to_dict("records"):
+        inside = (f"one of {', '.join(r['values'])}" if r["values"] is not None
+                  else f"{r['min']:.4g} to {r['max']:.4g}")
+        typer.echo(f"  {r['parameter']}: {inside}")

@@ -1,0 +1,166 @@
+"""The dashboard in a real browser: ``gridgov dashboard`` on a free loopback port, Debian's
+chromium driven by Playwright. Each page is loaded, a setting changed, the model stepped, and
+what is shown checked; a second browser session must not see the first one's run. Everything
+the page loads must come from the server itself (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TIMEOUT = 60_000
+expect.set_options(timeout=30_000)  # a busy CI machine: wait for what a user would wait for
+
+
+class Visit:
+    """A page of one browser session, with every request it makes and every failure it meets."""
+
+    def __init__(self, context: BrowserContext, base: str) -> None:
+        self.base = base
+        self.page: Page = context.new_page()
+        self.page.set_default_timeout(TIMEOUT)
+        self.requests: list[str] = []
+        self.failures: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failures.append(r.url))
+        self.page.on("response", lambda r: self.failures.append(f"{r.status} {r.url}")
+                     if r.status >= 400 else None)
+
+    def open(self, path: str = "", ready: str = ".gridgov-page") -> Page:
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector(ready)
+        return self.page
+
+    def src(self, css: str) -> str:
+        return self.page.locator(f".{css} img").get_attribute("src") or ""
+
+    def wait_redrawn(self, css: str, old: str) -> None:
+        self.page.wait_for_function("([sel, old]) => document.querySelector(sel).src !== old",
+                                    arg=[f".{css} img", old])
+
+    def offline(self) -> None:
+        host = self.base.rstrip("/")
+        foreign = [u for u in self.requests
+                   if not (u.startswith(host) or u.startswith(f"blob:{host}") or u.startswith("data:"))]
+        assert not foreign, f"requests that left the server: {foreign[:5]}"
+        assert not self.failures, f"failed requests: {self.failures[:5]}"
+
+
+def choose(page: Page, select_css: str, option: str) -> None:
+    """Pick ``option`` in a Vuetify select."""
+    page.locator(f".{select_css}").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+
+
+@pytest.fixture
+def session(browser, browser_context_args, dashboard_url):
+    context = browser.new_context(**browser_context_args)
+    yield Visit(context, dashboard_url)
+    context.close()
+
+
+def test_explore_steps_and_a_second_session_is_unaffected(browser, browser_context_args, session,
+                                                          dashboard_url, screenshots: Path):
+    page = session.open(ready=".day-counter")
+    expect(page.locator(".day-counter")).to_have_text("Day 0")
+    # a lever out of range is refused in place, then a good value is taken
+    page.get_by_text("Assessment and KPIs").click()
+    weight = page.locator(".field-institutions-assessment-weights-on_time input")
+    weight.fill("1.5")
+    weight.press("Enter")
+    expect(page.get_by_text("1.5 is out of range; allowed: 0 to 1")).to_be_visible()
+    weight.fill("0.5")
+    weight.press("Enter")
+    expect(page.locator(".pending-note")).to_be_visible()
+    charts, town = session.src("live-charts"), session.src("town-map")
+    page.locator(".step-button").click()
+    expect(page.locator(".day-counter")).to_have_text("Day 1")
+    session.wait_redrawn("live-charts", charts)
+    session.wait_redrawn("town-map", town)
+    page.locator(".switch-button").click()
+    expect(page.get_by_text("Switched on: Day 1 department KPIs")).to_be_visible()
+    page.screenshot(path=screenshots / "explore.png")
+
+    other_context = browser.new_context(**browser_context_args)
+    try:
+        other = Visit(other_context, dashboard_url)
+        second = other.open(ready=".day-counter")
+        expect(second.locator(".day-counter")).to_have_text("Day 0")
+        expect(second.locator(".pending-note")).to_have_count(0)
+        expect(second.get_by_text("Switched on")).to_have_count(0)
+        second.locator(".step-button").click()
+        second.locator(".step-button").click()
+        expect(second.locator(".day-counter")).to_have_text("Day 2")
+        expect(page.locator(".day-counter")).to_have_text("Day 1")
+        other.offline()
+    finally:
+        other_context.close()
+    session.offline()
+
+
+def test_explore_plays_and_reads_in_chinese(session, screenshots: Path):
+    page = session.open(ready=".day-counter")
+    page.locator(".play-button").click()
+    expect(page.locator(".day-counter")).not_to_have_text("Day 0")
+    page.locator(".pause-button").click()
+    page.locator(".lang-zh").click()
+    expect(page.locator(".nav-explore")).to_have_text("探索")
+    expect(page.locator(".day-counter")).to_contain_text("第")
+    page.get_by_text("案件查看").click()
+    expect(page.locator(".case-timeline")).to_contain_text("网格中心")
+    page.screenshot(path=screenshots / "explore_zh.png", full_page=True)
+    session.offline()
+
+
+def test_compare_steps_both_settings_and_charts_the_difference(session, screenshots: Path):
+    page = session.open("compare", ready=".cmp-day")
+    expect(page.locator(".cmp-day")).to_have_text("Day 0")
+    difference = session.src("difference-chart")
+    page.locator(".cmp-step").click()
+    expect(page.locator(".cmp-day")).to_have_text("Day 7")
+    session.wait_redrawn("difference-chart", difference)
+    expect(page.locator(".side-a")).to_contain_text("A: as it is")
+    expect(page.locator(".side-b")).to_contain_text("B: department KPIs")
+    reps = page.locator(".field-reps input")
+    reps.fill("1")
+    reps.press("Enter")
+    expect(page.get_by_text("1 is out of range; allowed: 2 to 100")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=screenshots / "compare.png")
+    session.offline()
+
+
+def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Path):
+    page = session.open("train", ready=".run-scenario")
+    choose(page, "scenario-select", "An illegal structure that needs a climbing licence")
+    page.locator(".run-scenario").click()
+    expect(page.locator(".event-counter")).to_contain_text("Event 1 of")
+    town = session.src("train-map")
+    page.locator(".next-event").click()
+    expect(page.locator(".event-counter")).to_contain_text("Event 2 of")
+    session.wait_redrawn("train-map", town)
+    page.locator(".replay-button").click()
+    expect(page.locator(".replay-result")).to_contain_text("Under training")
+    page.screenshot(path=screenshots / "train.png", full_page=True)
+    session.offline()
+
+
+def test_sweep_results_say_what_is_wrong_and_chart_a_sweep(session, sweep_folder: Path,
+                                                           screenshots: Path, tmp_path: Path):
+    page = session.open("sweep", ready=".open-sweep")
+    folder = page.locator(".field-sweep-folder input")
+    folder.fill(str(tmp_path / "no-such-sweep"))
+    folder.press("Enter")
+    expect(page.get_by_text("does not exist or is not a folder")).to_be_visible()
+    folder.fill(str(sweep_folder))
+    folder.press("Enter")
+    expect(page.locator(".sweep-summary")).to_have_text("18 runs at 6 points (1 failed)")
+    line = session.src("sweep-chart")
+    choose(page, "sweep-y", "residents.report_propensity")
+    session.wait_redrawn("sweep-chart", line)
+    expect(page.locator(".sweep-sobol img")).to_be_visible()
+    page.screenshot(path=screenshots / "sweep.png", full_page=True)
+    session.offline()

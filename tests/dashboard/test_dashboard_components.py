@@ -1,0 +1,263 @@
+"""The dashboard's pages rendered with Solara's test helpers (``solara.render`` and the widget
+finder), without a browser: press a button, see what a user would see change."""
+
+from __future__ import annotations
+
+import time
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+
+from dashboards.app import Layout
+from dashboards.pages import compare, explore, sweep_results, train
+from dashboards.session import Session, SessionContext
+
+pytestmark = [
+    # ipywidgets and ipyvue use APIs their dependencies have deprecated; not ours to fix
+    #     pytest.mark.filterwarnings("ignore::DeprecationWarning:ipywidgets.*"),
+    #     pytest.mark.filterwarnings("ignore::DeprecationWarning:ipyvue.*"),
+    #     pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets.*"),
+]
+
+
+@solara.component
+def WithSession(session: Session, page):
+    SessionContext.provide(session)
+    page()
+
+
+SCALE = 0.1  # a smaller town than the dashboard's default: the same pages, faster tests
+
+
+def render(page, session: Session | None = None):
+    session = session or Session(scale=SCALE)
+    _, rc = solara.render(WithSession(session, page), handle_error=False)
+    return session, rc
+
+
+def images(rc) -> list[bytes]:
+    return [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
+
+
+def text_of(rc, css: str) -> str:
+    return "".join(str(c) for c in rc.find(v.Html, class_=css).widget.children)
+
+
+def button(rc, css: str) -> v.Btn:
+    return rc.find(v.Btn, class_=css).widget
+
+
+def field(rc, css: str) -> v.TextField:
+    """The text field inside the wrapper with class ``css`` (once it is there)."""
+    wait_for(lambda: rc.find(v.Html, class_=css).widgets)
+    wrapper = rc.find(v.Html, class_=css).widget
+    return next(w for w in rc.find(v.TextField).widgets if _inside(w, wrapper))
+
+
+def _inside(widget, container) -> bool:
+    stack = list(container.children)
+    while stack:
+        item = stack.pop()
+        if item is widget:
+            return True
+        stack.extend(getattr(item, "children", []) or [])
+    return False
+
+
+def type_into(widget: v.TextField, text: str) -> None:
+    widget.v_model = text
+    widget.fire_event("keyup.enter", None)
+
+
+def wait_text(rc, css: str, expected: str) -> None:
+    """Wait until the element with class ``css`` reads ``expected`` (a render may finish in
+    another thread, as it does in the server)."""
+    wait_for(lambda: text_of(rc, css) == expected)
+    assert text_of(rc, css) == expected
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the page")
+        time.sleep(0.05)
+
+
+# -- Explore -------------------------------------------------------------------------------------
+def picture(rc, css: str) -> bytes:
+    box = rc.find(v.Html, class_=css).widget
+    return bytes(next(w for w in rc.find(ipywidgets.Image).widgets if _inside(w, box)).value)
+
+
+def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
+    _, rc = render(explore.Page)
+    wait_text(rc, "day-counter", "Day 0")
+    town, charts = picture(rc, "town-map"), picture(rc, "live-charts")
+    button(rc, "step-button").click()
+    wait_text(rc, "day-counter", "Day 1")
+    button(rc, "step-button").click()
+    wait_text(rc, "day-counter", "Day 2")
+    wait_for(lambda: picture(rc, "town-map") != town and picture(rc, "live-charts") != charts)
+    wait_for(lambda: rc.find(v.Html, class_="referral-network").widgets)  # drawn in the background
+
+
+def test_days_per_step_and_reset(kernel_context):
+    session, rc = render(explore.Page)
+    session.explore.days_per_step.value = 7
+    button(rc, "step-button").click()
+    wait_text(rc, "day-counter", "Day 7")
+    button(rc, "reset-button").click()
+    wait_text(rc, "day-counter", "Day 0")
+
+
+def test_play_advances_until_paused(kernel_context):
+    session, rc = render(explore.Page)
+    button(rc, "play-button").click()
+    wait_for(lambda: session.explore.run.day >= 3)
+    button(rc, "pause-button").click()
+    time.sleep(0.3)
+    day = session.explore.run.day
+    time.sleep(0.3)
+    assert session.explore.run.day == day >= 3
+
+
+def test_a_reform_switched_on_mid_run_is_marked(kernel_context):
+    session, rc = render(explore.Page)
+    button(rc, "step-button").click()
+    button(rc, "switch-button").click()
+    assert session.explore.run.switches == [(1, "department_kpis")]
+    wait_for(lambda: any("Switched on: Day 1 department KPIs" in str(w.children)
+                         for w in rc.find(v.Html).widgets))
+
+
+def test_a_lever_out_of_range_is_refused_in_place(kernel_context):
+    session, rc = render(explore.Page)
+    rc.find(v.ExpansionPanels, class_="lever-panels").widget.v_model = [2]  # open "Assessment and KPIs"
+    weight = field(rc, "field-institutions-assessment-weights-on_time")
+    type_into(weight, "1.5")
+    wait_for(lambda: "1.5 is out of range; allowed: 0 to 1" in str(weight.messages) and weight.error)
+    assert session.explore.settings.value.overrides == {}  # nothing taken
+    type_into(weight, "0.5")
+    wait_for(lambda: not weight.error)
+    assert session.explore.settings.value.overrides == {"institutions.assessment.weights.on_time": 0.5}
+    button(rc, "step-button").click()  # the page keeps working
+    wait_text(rc, "day-counter", "Day 1")
+
+
+def test_a_seed_that_is_not_a_number_is_refused_in_place(kernel_context):
+    session, rc = render(explore.Page)
+    seed = field(rc, "field-seed")
+    type_into(seed, "seven")
+    wait_for(lambda: "'seven' is not a number" in str(seed.messages))
+    assert session.explore.settings.value.seed == 1
+    type_into(seed, "7")
+    assert session.explore.settings.value.seed == 7
+    button(rc, "reset-button").click()
+    assert session.explore.run.settings.seed == 7
+
+
+def test_a_lever_change_waits_for_reset_or_is_put_in_force(kernel_context):
+    session, rc = render(explore.Page)
+    session.explore.settings.value = explore.ExploreSettings(
+        scale=SCALE, overrides={"institutions.authority.kind": "command"})
+    wait_for(lambda: rc.find(v.Alert, class_="pending-note").widgets)  # "settings changed" is shown
+    assert session.explore.run.model.config.institutions.authority.kind == "none"
+    session.explore.apply_levers()
+    assert session.explore.run.model.config.institutions.authority.kind == "command"
+    assert session.explore.run.switches == [(0, "levers")]
+
+
+def test_the_case_inspector_tells_a_case_in_chinese(kernel_context):
+    session = Session(lang="zh", scale=SCALE)
+    session.explore.step(20)
+    _, rc = render(explore.Page, session)
+    rc.find(v.Tabs).widget.v_model = 1  # the case inspector's tab
+    wait_for(lambda: rc.find(v.SimpleTable, class_="case-timeline").widgets)
+    text = str(rc.find(v.SimpleTable, class_="case-timeline").widget)
+    assert "网格中心" in text and "第" in text
+    number = field(rc, "field-case")
+    type_into(number, "99999")
+    wait_for(lambda: "没有案件 99999" in str(number.messages))
+
+
+# -- Compare -------------------------------------------------------------------------------------
+def test_compare_steps_both_settings_on_the_same_incidents(kernel_context):
+    session, rc = render(compare.Page)
+    before = images(rc)
+    button(rc, "cmp-step").click()
+    pair = session.compare.pair
+    wait_text(rc, "cmp-day", "Day 7")
+    assert pair.a.day == pair.b.day == 7
+    occurred = [[(i.id, i.kind.id, i.time) for i in run.model.incidents] for run in (pair.a, pair.b)]
+    assert occurred[0] == occurred[1]  # common random numbers: the same incidents
+    wait_for(lambda: all(a != b for a, b in zip(before, images(rc), strict=True)))  # maps, B − A
+
+
+def test_compare_replications_show_the_summary(kernel_context):
+    session, rc = render(compare.Page)
+    session.compare.reps.value = 2
+    session.compare.days.value = 5
+    button(rc, "reps-button").click()
+    wait_for(lambda: session.compare.summary.value is not None)
+    label_a, label_b, rows = session.compare.summary.value
+    assert (label_a, label_b) == ("as it is", "department KPIs")
+    assert rows[0][0] == "cases reported" and "[" in rows[0][1]
+    wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
+
+
+# -- Train ---------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_context):
+    session, rc = render(train.Page)
+    session.train.scenario.value = "qualification"
+    button(rc, "run-scenario").click()
+    wait_for(lambda: session.train.story.value is not None)
+    wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    assert text_of(rc, "event-counter").startswith("Event 1 of ")
+    first_map = images(rc)[0]
+    button(rc, "next-event").click()
+    wait_for(lambda: text_of(rc, "event-counter").startswith("Event 2 of "))
+    wait_for(lambda: images(rc)[0] != first_map)
+    button(rc, "replay-button").click()
+    wait_for(lambda: session.train.reform_story.value is not None)
+    assert session.train.reform_story.value.setting == "training"
+
+
+# -- Sweep results -------------------------------------------------------------------------------
+def test_sweep_results_read_a_folder_and_chart_a_response(kernel_context, sweep_folder):
+    session, rc = render(sweep_results.Page)
+    folder = field(rc, "field-sweep-folder")
+    type_into(folder, str(sweep_folder))
+    assert session.sweep.loaded.value is not None
+    wait_text(rc, "sweep-summary", "18 runs at 6 points (1 failed)")
+    wait_for(lambda: len(images(rc)) == 2)  # the response and the Sobol' indices
+    line = picture(rc, "sweep-chart")
+    session.sweep.y.value = "residents.report_propensity"  # the heat map
+    wait_for(lambda: picture(rc, "sweep-chart") != line)
+
+
+def test_sweep_results_say_what_is_wrong_with_a_folder(kernel_context, tmp_path):
+    session, rc = render(sweep_results.Page)
+    folder = field(rc, "field-sweep-folder")
+    type_into(folder, str(tmp_path / "nowhere"))
+    wait_for(lambda: "does not exist" in str(folder.messages))
+    type_into(folder, str(tmp_path))
+    wait_for(lambda: "not a sweep folder" in str(folder.messages))
+    assert session.sweep.loaded.value is None
+
+
+# -- the shell -----------------------------------------------------------------------------------
+def test_the_language_switch_turns_the_page_chinese(kernel_context):
+    from dashboards.app import routes
+
+    @solara.component
+    def App():
+        solara.RoutingProvider(routes=routes, pathname="/", children=[Layout(children=[explore.Page()])])
+
+    _, rc = solara.render(App(), handle_error=False)
+    wait_text(rc, "day-counter", "Day 0")
+    rc.find(v.BtnToggle, class_="lang-switch").widget.v_model = 1  # the browser's click on 中文
+    wait_text(rc, "day-counter", "第 0 天")

@@ -1,0 +1,179 @@
+"""What the dashboard computes, apart from how it is shown: runs and their history, levers and
+their ranges, sweep responses, strings in both languages, and the ``gridgov dashboard`` checks."""
+
+from __future__ import annotations
+
+import math
+import re
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dashboards import i18n
+from dashboards.app import PAGES
+from dashboards.charts import LiveCharts, handler_labels
+from dashboards.lever_panel import with_override
+from dashboards.levers import MEETING_KINDS, check_number, lever_specs, meetings_with
+from dashboards.state import ExploreRun, ExploreSettings
+from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response
+from dashboards.town_map import COLOURS, TownMap
+from gridgov.cli import app
+from institutions import ConfigError, load_preset
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
+COUNTS = ("open_cases", "overdue_cases", "cases_registered", "cases_closed", "injuries", "declines",
+          "paper_closures")
+RATES = ("closure_rate", "real_resolution_rate", "resident_trust")
+
+
+@pytest.mark.parametrize("preset", ["n_town", "c_town"])
+def test_the_daily_history_agrees_with_the_models_metrics(preset):
+    run = ExploreRun(ExploreSettings(preset=preset, scale=0.1, seed=2))
+    run.step(days=20)
+    run.switch_on("clear_mandates")
+    run.step(days=20)
+    metrics, latest = run.model.metrics(), run.history.latest()
+    for name in COUNTS:
+        assert latest[name] == metrics[name], name
+    for name in RATES:
+        assert math.isclose(latest[name], metrics[name]), name
+    assert run.history.workload_share() == pytest.approx(metrics["workload_share"])
+    assert len(run.history.frame()) == 41 and run.day == 40
+
+
+def test_the_same_seed_gives_the_same_run_and_the_same_pictures():
+    runs = [ExploreRun(ExploreSettings(scale=0.05, seed=5)) for _ in range(2)]
+    pictures = []
+    for run in runs:
+        run.step(days=12)
+        town = TownMap(run.model)
+        charts = LiveCharts(handler_labels(run.model))
+        pictures.append((town.png(run.model, run.history), charts.png(run.history)))
+    pd.testing.assert_frame_equal(runs[0].history.frame(), runs[1].history.frame())
+    assert pictures[0] == pictures[1]
+    other = ExploreRun(ExploreSettings(scale=0.05, seed=6))
+    other.step(days=12)
+    assert not other.history.frame().equals(runs[0].history.frame())
+
+
+def test_levers_put_in_force_mid_run_keep_the_reforms_and_refuse_a_new_town():
+    run = ExploreRun(ExploreSettings(scale=0.05))
+    run.step(days=3)
+    run.switch_on("department_kpis")
+    settings = ExploreSettings(scale=0.05, overrides={"institutions.authority.kind": "command"})
+    run.apply_levers(settings)
+    inst = run.model.config.institutions
+    assert inst.authority.kind == "command" and inst.assessment.kind == "department_kpis"
+    assert run.switches == [(3, "department_kpis"), (3, "levers")]
+    with pytest.raises(ConfigError, match="seed: cannot change during a run"):
+        run.apply_levers(ExploreSettings(scale=0.05, seed=9))
+
+
+def test_every_lever_of_the_issue_is_offered_with_the_schemas_range():
+    specs = lever_specs(load_preset("n_town"))
+    paths = {s.path: s for section in specs.values() for s in section}
+    for path in ("institutions.authority.kind", "institutions.mandates.clarity",
+                 "institutions.assessment.kind", "institutions.assessment.weights.verified_resolution",
+                 "institutions.joint_enforcement.mode", "centre.intake_seats",
+                 "departments.cheng_guan.officers", "inspectors.lian_qin.count",
+                 "institutions.training.competence_gain", "institutions.participation.report_boost",
+                 "institutions.targeting"):
+        assert path in paths, path
+    assert paths["institutions.participation.report_boost"].allowed() == ">= 1"
+    assert paths["institutions.authority.escalate_after_declines"].allowed() == "> 0"
+    assert paths["institutions.targeting"].choices == ("uniform", "differentiated")
+    assert set(specs) >= {"sec_meetings", "sec_staffing", "sec_targeting"}
+
+
+@pytest.mark.parametrize("text, lang, message", [
+    ("abc", "en", "'abc' is not a number"),
+    ("2.5", "en", "'2.5' is not a whole number"),
+    ("-1", "en", "-1 is out of range; allowed: >= 0"),
+    ("-1", "zh", "-1 超出范围;允许:>= 0"),
+    ("inf", "en", "'inf' is not a number"),
+])
+def test_a_number_typed_in_is_checked_in_the_readers_language(text, lang, message):
+    officers = next(s for s in lever_specs(load_preset())["sec_staffing"]
+                    if s.path == "departments.cheng_guan.officers")
+    assert check_number(officers, text, lang) == (None, message)
+    assert check_number(officers, " 12 ", lang) == (12, None)
+
+
+def test_the_towns_own_validation_speaks_when_a_lever_breaks_it():
+    base = load_preset().model_dump()
+    settings = ExploreSettings(overrides={"institutions.assessment.kind": "department_kpis"})
+    for name in ("on_time", "rework", "declines"):  # closures is 0 already
+        settings, problem = with_override(settings, base, f"institutions.assessment.weights.{name}", 0.0)
+        assert settings is not None and not problem
+    refused, problem = with_override(settings, base, "institutions.assessment.weights.verified_resolution",
+                                     0.0)
+    assert refused is None and "all zero under 'department_kpis'" in problem
+
+
+def test_meetings_are_switched_on_and_off_and_tuned():
+    meetings = meetings_with([], "daily_handover", held=True)
+    meetings = meetings_with(meetings, "joint_conference", held=True)
+    meetings = meetings_with(meetings, "daily_handover", capacity=4)
+    assert [(m["kind"], m["capacity"]) for m in meetings] == [("daily_handover", 4), ("joint_conference", 30)]
+    assert meetings_with(meetings, "daily_handover", held=False)[0]["kind"] == "joint_conference"
+    cfg = ExploreSettings(overrides={"institutions.meetings": meetings}).config()
+    assert [m.kind for m in cfg.institutions.meetings] == ["daily_handover", "joint_conference"]
+    assert set(MEETING_KINDS) == {"daily_handover", "weekly_special", "joint_conference"}
+
+
+def test_a_sweeps_response_has_a_mean_and_interval_per_level(sweep_folder):
+    sweep = open_sweep(sweep_folder)
+    assert (len(sweep.runs), sweep.points, sweep.failed) == (18, 6, 1)
+    assert sweep.parameters == ["institutions.authority.kind", "residents.report_propensity"]
+    line = response(sweep.runs, "injuries", "institutions.authority.kind")
+    by_level = line.set_index("institutions.authority.kind")
+    assert by_level.loc["command", "mean"] < by_level.loc["none", "mean"]
+    assert (line["low"] < line["mean"]).all() and (line["mean"] < line["high"]).all()
+    assert by_level.loc["escalation", "n"] == 5  # the failed run is left out
+    grid = response(sweep.runs, "injuries", "institutions.authority.kind", "residents.report_propensity")
+    assert len(grid) == 6
+    assert list(indices_for(sweep, "injuries")) == ["sobol"]
+    assert indices_for(sweep, "real_resolution_rate") == {}
+    assert find_sweeps(sweep_folder.parent) == [str(sweep_folder)]
+
+
+def test_a_continuous_parameter_is_binned():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, 200)
+    runs = pd.DataFrame({"point_id": range(200), "error": None, "p": x, "injuries": 10 * x})
+    table = response(runs, "injuries", "p", max_levels=5)
+    assert len(table) == 5 and table["mean"].is_monotonic_increasing
+
+
+def test_every_ui_string_used_exists_in_both_languages():
+    used = set()
+    for path in DASHBOARDS.rglob("*.py"):
+        used |= set(re.findall(r"\bt\(\s*\"([a-z_]+)\"", path.read_text(encoding="utf-8")))
+    assert used, "the pattern finds the strings"
+    used |= set(LiveCharts.TITLES) | set(COLOURS) | {label for _, label in PAGES}
+    missing = used - set(i18n.STRINGS)
+    assert not missing
+    for key, (en, zh) in i18n.STRINGS.items():
+        assert en and zh, key
+        assert re.findall(r"{(\w+)}", en) == re.findall(r"{(\w+)}", zh), key
+
+
+def test_the_dashboard_command_refuses_a_bad_port():
+    runner = CliRunner()
+    result = runner.invoke(app, ["dashboard", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "--port: 70000 is not allowed; a port number from 1 to 65535" in result.output
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["dashboard", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"--port: {port} on 127.0.0.1 cannot be used" in result.output
+    result = runner.invoke(app, ["dashboard", "--host", "no-such-host.invalid", "--port", "8765"])
+    assert result.exit_code == 2 and "--host" in result.output
