@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dashboards.charts import LiveCharts, handler_labels
 from dashboards.state import DEFAULT_SCALE, ExploreRun, ExploreSettings
 from dashboards.town_map import TownMap
+from gridgov.cli_dashboard import free_port, served
 
 CHROMIUM = "/usr/bin/chromium"
 PAUSE_S = 0.6
@@ -81,62 +78,34 @@ def in_process(steps: int) -> None:
     print(_summary("  step with redraw of map and charts", whole))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def browser(clicks: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    gridgov = Path(sys.executable).parent / "gridgov"
-    server = subprocess.Popen([str(gridgov), "dashboard", "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        started = time.perf_counter()
-        while True:
-            try:
-                with urllib.request.urlopen(url + "readyz", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.perf_counter() - started > 60:
-                    raise SystemExit("the dashboard server did not come up") from None
-                time.sleep(0.1)
+    started = time.perf_counter()
+    with served(free_port()) as url, sync_playwright() as p:
         print(f"server up after {time.perf_counter() - started:.1f} s")
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for visit in ("first visit", "second visit"):
-                context = chromium.new_context(viewport={"width": 1366, "height": 768})
-                page = context.new_page()
-                page.goto(url)
-                page.wait_for_selector(".town-map img", state="visible", timeout=60_000)
-                page.wait_for_function("[...document.querySelectorAll('.town-map img, .live-charts img')]"
-                                       ".filter(img => img.complete && img.naturalWidth).length === 2",
-                                       polling="raf")
-                shown = page.evaluate("performance.now()")
-                print(f"first page render, {visit}: {shown / 1000:.2f} s "
-                      "(navigation start to map and charts shown)")
-                if visit == "first visit":
-                    context.close()
-            steps = []
-            for i in range(clicks):
-                time.sleep(PAUSE_S)  # a trainer reads between steps
-                steps.append(page.evaluate(STEP_IN_PAGE, f"Day {i + 1}") / 1000)
-            print(_summary("  step in the browser (Step clicked to day counter and both pictures updated)",
-                           steps))
-            context.close()
-            chromium.close()
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for visit in ("first visit", "second visit"):
+            context = chromium.new_context(viewport={"width": 1366, "height": 768})
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector(".town-map img", state="visible", timeout=60_000)
+            page.wait_for_function("[...document.querySelectorAll('.town-map img, .live-charts img')]"
+                                   ".filter(img => img.complete && img.naturalWidth).length === 2",
+                                   polling="raf")
+            shown = page.evaluate("performance.now()")
+            print(f"first page render, {visit}: {shown / 1000:.2f} s "
+                  "(navigation start to map and charts shown)")
+            if visit == "first visit":
+                context.close()
+        steps = []
+        for i in range(clicks):
+            time.sleep(PAUSE_S)  # a trainer reads between steps
+            steps.append(page.evaluate(STEP_IN_PAGE, f"Day {i + 1}") / 1000)
+        print(_summary("  step in the browser (Step clicked to day counter and both pictures updated)",
+                       steps))
+        context.close()
+        chromium.close()
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

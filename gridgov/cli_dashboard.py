@@ -18,8 +18,16 @@ Example:
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -85,3 +93,47 @@ def dashboard(
 
     solara_run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
                           "--no-check-version"], prog_name="gridgov dashboard", standalone_mode=False)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(port: int, *, log: Path | None = None, cwd: Path | None = None,
+           timeout: float = 60.0) -> Iterator[str]:
+    """``gridgov dashboard`` on ``127.0.0.1:port`` in a process of its own, for tests and
+    benchmarks: yields its URL once it answers, and stops it (and waits for it) on the way out.
+
+    Raises :class:`RuntimeError` with the server's output if it stops or does not come up.
+    """
+    script = Path(sys.executable).parent / "gridgov"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "gridgov"]
+    with open(log or os.devnull, "wb") as out:
+        server = subprocess.Popen([*command, "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+                                  cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    said = (lambda: log.read_text(errors="replace")) if log else (lambda: "")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"the dashboard server stopped: {said()}")
+            try:
+                with urllib.request.urlopen(url + "readyz", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the dashboard server did not come up: {said()}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)

@@ -7,12 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from gridgov.cli_dashboard import free_port, served
 
 CHROMIUM = Path(os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -93,49 +89,14 @@ def sweep_folder(tmp_path_factory) -> Path:
 
 
 # -- browser tests -------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _gridgov() -> list[str]:
-    script = Path(sys.executable).parent / "gridgov"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "gridgov"]
-
-
 @pytest.fixture(scope="session")
 def dashboard_url(tmp_path_factory) -> Iterator[str]:
     """``gridgov dashboard`` on a free 127.0.0.1 port, stopped (and waited for) at the end."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium package)")
-    port = free_port()
     log = tmp_path_factory.mktemp("server") / "dashboard.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([*_gridgov(), "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-                                  cwd=tmp_path_factory.getbasetemp(), stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the dashboard server stopped: {log.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "readyz", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the dashboard server did not come up: {log.read_text()}")
-                time.sleep(0.2)
+    with served(free_port(), log=log, cwd=tmp_path_factory.getbasetemp()) as url:
         yield url
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
