@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,25 @@ def _execute(run: Run) -> dict:
     return row
 
 
+def run_all[J, R](execute: Callable[[J], R], jobs: Sequence[J], *, workers: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> list[R]:
+    """``execute`` every job, in order, on ``workers`` local processes (default: one per core;
+    1: in this process), calling ``progress(done, total)`` after each.
+
+    Example:
+        >>> run_all(abs, [-1, 2, -3], workers=1)
+        [1, 2, 3]
+    """
+    workers = workers or os.cpu_count() or 1
+    results: list[R] = []
+    with (ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext()) as pool:
+        for result in (pool.map(execute, jobs) if pool is not None else map(execute, jobs)):
+            results.append(result)
+            if progress:
+                progress(len(results), len(jobs))
+    return results
+
+
 def run_replications(settings: Sequence[str], *, reps: int = 30, days: int = 365,
                      scale: float = 1.0, seed: int = 1, config: TownConfig | None = None,
                      workers: int | None = None,
@@ -81,20 +101,7 @@ def run_replications(settings: Sequence[str], *, reps: int = 30, days: int = 365
     cfg = config if config is not None else load_preset("n_town")
     labels = [check_setting(s) for s in settings]
     runs = [Run(label, seed + i, days, scale, cfg) for label in labels for i in range(reps)]
-    workers = workers or os.cpu_count() or 1
-    rows: list[dict] = []
-    if workers == 1:
-        for i, run in enumerate(runs):
-            rows.append(_execute(run))
-            if progress:
-                progress(i + 1, len(runs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for i, row in enumerate(pool.map(_execute, runs)):
-                rows.append(row)
-                if progress:
-                    progress(i + 1, len(runs))
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(run_all(_execute, runs, workers=workers, progress=progress))
     share_cols = [c for c in frame.columns if c.startswith("workload_share.")]
     frame[share_cols] = frame[share_cols].fillna(0.0)
     return frame

@@ -14,9 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,7 +23,7 @@ from scipy.stats import binomtest
 from coordination import JointEnforcementModel
 from coordination.incidents import Incident
 from coordination.timeline import Lang, timeline
-from experiments.replications import BASELINE, check_setting
+from experiments.replications import BASELINE, check_setting, run_all
 from institutions import ConfigError, load_preset
 
 HOURS_PER_DAY = 24.0
@@ -267,21 +265,7 @@ def replicate(scenario: Scenario | str, settings: Sequence[str] = (BASELINE,), *
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     labels = list(dict.fromkeys(check_setting(s) for s in settings))
     jobs = [(sc.name, s, seed + i, scale, follow_days) for s in labels for i in range(reps)]
-    workers = workers or os.cpu_count() or 1
-    rows: list[dict[str, object]] = []
-    if workers == 1:
-        results = map(_run_one, jobs)
-        for row in results:
-            rows.append(row)
-            if progress:
-                progress(len(rows), len(jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for row in pool.map(_run_one, jobs):
-                rows.append(row)
-                if progress:
-                    progress(len(rows), len(jobs))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(run_all(_run_one, jobs, workers=workers, progress=progress))
 
 
 def failure_rates(runs: pd.DataFrame) -> pd.DataFrame:
