@@ -38,7 +38,17 @@ class Run:
     config: TownConfig
 
     def reforms(self) -> list[str]:
-        return [] if self.setting in ("", BASELINE) else [self.setting]
+        return reforms_of(self.setting)
+
+
+def reforms_of(setting: str | None) -> list[str]:
+    """The reforms a setting stands for, as a model takes them: none for the baseline.
+
+    Example:
+        >>> reforms_of("baseline"), reforms_of("clear_mandates+training@30")
+        ([], ['clear_mandates+training@30'])
+    """
+    return [] if setting in (None, "", BASELINE) else [setting]
 
 
 def check_setting(setting: str) -> str:

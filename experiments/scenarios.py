@@ -23,7 +23,7 @@ from scipy.stats import binomtest
 from coordination import JointEnforcementModel
 from coordination.incidents import Incident
 from coordination.timeline import Lang, timeline
-from experiments.replications import BASELINE, check_setting, run_all
+from experiments.replications import BASELINE, check_setting, reforms_of, run_all
 from institutions import ConfigError, load_preset
 
 HOURS_PER_DAY = 24.0
@@ -238,10 +238,9 @@ def run_scenario(scenario: Scenario | str, *, seed: int = 1, setting: str = BASE
     """
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     label = check_setting(setting)
-    reforms = [] if label == BASELINE else [label]
     p = sc.plant
     model = JointEnforcementModel(load_preset(sc.preset), scale=sc.scale if scale is None else scale,
-                                  rng=seed, reforms=reforms)
+                                  rng=seed, reforms=reforms_of(label))
     planted = model.plant(p.kind, p.grid, p.day, p.compound, p.passers_per_hour, p.lasts_hours)
     days = sc.follow_days if follow_days is None else follow_days
     model.run_for(round(HOURS_PER_DAY * (p.day + days)))

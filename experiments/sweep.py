@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments.designs import Design, build_design
-from experiments.replications import BASELINE, run_metrics
+from experiments.replications import reforms_of, run_metrics
 from experiments.sweep_spec import REFORMS_PARAMETER, SweepSpec
 from experiments.sweep_store import (
     MATCH_ON_WORKERS,
@@ -179,9 +179,8 @@ def run_one(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         town = _town(ctx)
         overrides = {k: v for k, v in task.params.items() if k != REFORMS_PARAMETER}
         cfg = with_overrides(town, overrides) if overrides else town
-        reform = task.params.get(REFORMS_PARAMETER)
-        reforms = [] if reform in (None, "", BASELINE) else [reform]
-        metrics = run_metrics(cfg, days=ctx.days, scale=ctx.scale, seed=task.seed, reforms=reforms)
+        metrics = run_metrics(cfg, days=ctx.days, scale=ctx.scale, seed=task.seed,
+                              reforms=reforms_of(task.params.get(REFORMS_PARAMETER)))
     except Exception as exc:  # recorded in the run's row; the sweep goes on
         error = f"{type(exc).__name__}: {exc}"[:2000]
     return run_row(ctx, task, error, time.perf_counter() - started, metrics)
