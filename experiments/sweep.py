@@ -30,7 +30,7 @@ import hashlib
 import itertools
 import logging
 import math
-import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -263,9 +263,11 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
         finally:
             client.close()
         return
-    with _forkserver_workers():
+    with _local_workers():
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
+                               dashboard_address=None, silence_logs=logging.CRITICAL,
+                               # its HTTP endpoints (health, metrics) on a free port, not on 8787
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         try:
             with Client(cluster) as client:
                 yield client
@@ -273,41 +275,34 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
             cluster.close()
 
 
-# A forkserver that has imported the model once (experiments.sweep_preload) forks every local
-# worker: workers start in a fraction of a second and share the imported code's memory. It must
-# be single-threaded to fork safely, so it starts without OpenBLAS threads and without Arrow's
-# jemalloc background thread.
-_FORKSERVER_PRELOAD = ["distributed", "experiments.sweep_preload"]
-_FORKSERVER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "JE_ARROW_MALLOC_CONF": "background_thread:false", "GRIDGOV_FORKSERVER": "1"}
+# Local workers are forked from this process, which has already imported the model: they start
+# at once and share its code and data pages (copy-on-write) instead of importing it all again.
+# ``gc.freeze()`` first moves what is loaded into a generation the collector never visits, so
+# neither this process's nor a worker's collections write to (and so copy) the shared pages
+# (https://docs.python.org/3/library/gc.html#gc.freeze). Where fork is not the platform's
+# way (macOS, Windows), workers are spawned as Dask does by default.
+_FORK_PLATFORM = sys.platform.startswith("linux")
 
 
 @contextmanager
-def _forkserver_workers() -> Iterator[None]:
-    import multiprocessing
+def _local_workers() -> Iterator[None]:
+    import gc
 
     import dask
-    from distributed.utils import get_mp_context
 
     # no statistical profiler: it samples every 10 ms and its profiles grew workers by ~20 MB per
     # 1,000 runs in a 2,000-run sweep
-    quiet = {"distributed.worker.profile.enabled": False}
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # not on Windows
-        with dask.config.set(quiet):
+    settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+    if _FORK_PLATFORM:
+        settings["distributed.worker.multiprocessing-method"] = "fork"
+        gc.collect()
+        gc.freeze()
+    try:
+        with dask.config.set(settings):
             yield
-        return
-    with dask.config.set({**quiet, "distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(_FORKSERVER_PRELOAD)  # used when the server starts
-        saved = {k: os.environ.get(k) for k in _FORKSERVER_ENV}
-        os.environ.update(_FORKSERVER_ENV)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    finally:
+        if _FORK_PLATFORM:
+            gc.unfreeze()
 
 
 def check_workers(client: Client) -> int:

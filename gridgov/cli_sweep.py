@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,15 @@ class _RateColumn(ProgressColumn):
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a sweep like Ctrl-C: the runs in memory are written first."""
+    """SIGTERM stops a sweep like Ctrl-C: the runs in memory are written first. A local worker,
+    forked from this process, inherits the handler; there SIGTERM keeps its usual meaning."""
+    driver = os.getpid()
+
     def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != driver:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         raise KeyboardInterrupt
 
     try:

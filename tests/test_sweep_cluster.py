@@ -150,10 +150,54 @@ def test_cluster_and_local_workers_give_the_serial_results(cluster, spec_file, s
     assert (counts.done, counts.failed) == (TOTAL, 0)
     assert results_digest(load_sweep(tmp_path / "on_cluster")[1]) == serial_digest
 
-    out = tmp_path / "local"
-    finish(gridgov_sweep(spec_file, out, "--workers", "1", cwd=cluster.home), tmp_path / "local.log")
+    for workers in ("1", "2"):
+        out = tmp_path / f"local{workers}"
+        finish(gridgov_sweep(spec_file, out, "--workers", workers, cwd=cluster.home), tmp_path / "local.log")
+        _, runs = load_sweep(out)
+        assert len(runs) == TOTAL and results_digest(runs) == serial_digest
+
+
+def local_workers(driver: subprocess.Popen) -> list:
+    """The worker processes of a driver's local cluster (forked from it, so its children)."""
+    import psutil
+
+    return psutil.Process(driver.pid).children()
+
+
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_loses_no_run(spec_file, serial_digest, tmp_path):
+    out = tmp_path / "sweep"
+    driver = gridgov_sweep(spec_file, out, "--workers", "2", "--flush-runs", "5", cwd=tmp_path)
+    try:
+        wait_for(lambda: rows_in(out) >= 5, what="the first part file")
+        victim = local_workers(driver)[0]
+        victim.kill()
+        wait_for(lambda: len(local_workers(driver)) == 2 and victim not in local_workers(driver),
+                 what="the nanny to start a new worker")
+    finally:
+        finish(driver, tmp_path / "sweep.log")
     _, runs = load_sweep(out)
-    assert len(runs) == TOTAL and results_digest(runs) == serial_digest
+    assert len(runs) == TOTAL and runs["run_id"].is_unique and runs["error"].isna().all()
+    assert results_digest(runs) == serial_digest
+
+
+def test_sigterm_stops_a_local_sweep_keeps_its_runs_and_leaves_no_process(spec_file, tmp_path):
+    import psutil
+
+    out = tmp_path / "sweep"
+    driver = gridgov_sweep(spec_file, out, "--workers", "2", "--flush-runs", "5", cwd=tmp_path)
+    try:
+        wait_for(lambda: rows_in(out) >= 5, what="the first part file")
+        workers = local_workers(driver)
+        driver.send_signal(signal.SIGTERM)
+        code = driver.wait(timeout=60)
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+    finally:
+        stop(driver, signal.SIGKILL)
+    log = " ".join((tmp_path / "sweep.log").read_text(errors="replace").split())
+    assert code == 130 and "finish with --resume" in log and "Traceback" not in log, log
+    assert len(workers) == 2 and not alive
+    _, runs = load_sweep(out)
+    assert 5 <= len(runs) <= TOTAL and runs["run_id"].is_unique
 
 
 def test_a_worker_killed_mid_sweep_loses_no_run_and_doubles_none(cluster, spec_file, serial_digest, tmp_path):
