@@ -169,6 +169,25 @@ def test_a_sweep_folder_has_a_manifest_and_one_row_per_run(factorial_sweep):
     assert len(pd.read_parquet(factorial_sweep / "runs")) == 9
 
 
+def test_duckdb_and_pandas_read_a_sweep_still_being_written(factorial_sweep, tmp_path):
+    """The queries of docs/sweeps.md, on a copy of the folder with a half-written part file."""
+    import shutil
+
+    import duckdb
+
+    folder = shutil.copytree(factorial_sweep, tmp_path / "sweep")
+    (folder / "runs" / ".part-00099.parquet.tmp").write_bytes(b"PAR1 half a file")
+    by_pandas = (pd.read_parquet(folder / "runs").query("error.isna()")
+                 .groupby("institutions.authority.kind")["declines"].agg(["mean", "count"]))
+    by_duckdb = duckdb.sql(
+        'SELECT "institutions.authority.kind" AS authority, avg(declines), count(*) '
+        f"FROM read_parquet('{folder}/runs/*.parquet') WHERE error IS NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert [a for a, _, _ in by_duckdb] == list(by_pandas.index) == ["command", "escalation", "none"]
+    assert [m for _, m, _ in by_duckdb] == pytest.approx(list(by_pandas["mean"]))
+    assert [n for _, _, n in by_duckdb] == list(by_pandas["count"]) == [3, 3, 3]
+
+
 def test_replications_share_seeds_across_points_common_random_numbers(factorial_sweep):
     _, runs = load_sweep(factorial_sweep)
     seeds = runs.pivot(index="replication", columns="point_id", values="seed")

@@ -190,7 +190,7 @@ def test_sigterm_stops_a_local_sweep_keeps_its_runs_and_leaves_no_process(spec_f
         workers = local_workers(driver)
         driver.send_signal(signal.SIGTERM)
         code = driver.wait(timeout=60)
-        gone, alive = psutil.wait_procs(workers, timeout=30)
+        _, alive = psutil.wait_procs(workers, timeout=30)
     finally:
         stop(driver, signal.SIGKILL)
     log = " ".join((tmp_path / "sweep.log").read_text(errors="replace").split())
