@@ -8,6 +8,7 @@ results are compared run by run.
 
     .venv/bin/python benchmarks/sweep.py                 # 400 runs, a few minutes on 2 cores
     .venv/bin/python benchmarks/sweep.py --runs 2000     # the figure the issue asks about
+    .venv/bin/python benchmarks/sweep.py --runs 2000 --repeat 3   # medians over three rounds
 
 - mesa: ``mesa.batch_run(number_processes=2)`` on a thin subclass of the model that puts
   ``metrics()`` in its DataCollector at the end of the run;
@@ -21,7 +22,9 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -180,6 +183,10 @@ def measure(tool: str, args: list[str], cwd: Path, timeout: float) -> tuple[floa
     return elapsed, peak_pss / 2**20, peak_rss / 2**20, proc.returncode
 
 
+def median(rows: list[tuple[float, float, float]], column: int) -> float:
+    return statistics.median(row[column] for row in rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -187,6 +194,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--tools", default="mesa,ema,gridgov")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds, each running every tool once (figures: median, min, max)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a tool counts as hung")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -214,19 +223,38 @@ def main() -> None:
             "gridgov": [str(BIN / "gridgov"), "sweep", str(work / "spec.toml"), "--out", str(work / "sweep"),
                         "--workers", "2", "--quiet"],
         }
-        print(f"{'tool':<34}{'runs/s':>8}{'wall s':>9}{'peak PSS MiB':>14}{'peak RSS MiB':>14}")
-        for tool in a.tools.split(","):
-            elapsed, pss, rss, code = measure(tool, commands[tool], work, a.timeout)
-            label = {"mesa": "mesa.batch_run (2 processes)", "ema": "EMA MultiprocessingEvaluator (2)",
-                     "gridgov": "gridgov sweep --workers 2"}[tool]
-            status = "" if code == 0 else f"  (hung: stopped after {a.timeout:g} s)" if code == "hung" \
-                else f"  (exit {code})"
-            print(f"{label:<34}{runs / elapsed:>8.1f}{elapsed:>9.1f}{pss:>14.0f}{rss:>14.0f}{status}",
-                  flush=True)
-            if code == 0:
+        labels = {"mesa": "mesa.batch_run (2 processes)", "ema": "EMA MultiprocessingEvaluator (2)",
+                  "gridgov": "gridgov sweep --workers 2"}
+        tools = a.tools.split(",")
+        figures: dict[str, list[tuple[float, float, float]]] = {t: [] for t in tools}
+        print(f"{'round':<6}{'tool':<34}{'runs/s':>8}{'wall s':>9}{'peak PSS MiB':>14}{'peak RSS MiB':>14}")
+        for round_ in range(1, a.repeat + 1):  # interleaved, so a drift in the machine hits every tool
+            for tool in tools:
                 if tool == "gridgov":
-                    gridgov_results(work / "sweep", work / "gridgov.csv")
-                results[tool] = pd.read_csv(work / f"{tool}.csv")
+                    shutil.rmtree(work / "sweep", ignore_errors=True)
+                elapsed, pss, rss, code = measure(tool, commands[tool], work, a.timeout)
+                status = "" if code == 0 else f"  (hung: stopped after {a.timeout:g} s)" if code == "hung" \
+                    else f"  (exit {code})"
+                print(f"{round_:<6}{labels[tool]:<34}{runs / elapsed:>8.1f}{elapsed:>9.1f}{pss:>14.0f}"
+                      f"{rss:>14.0f}{status}", flush=True)
+                if code == 0:
+                    figures[tool].append((runs / elapsed, pss, rss))
+                    if tool == "gridgov":
+                        gridgov_results(work / "sweep", work / "gridgov.csv")
+                    results[tool] = pd.read_csv(work / f"{tool}.csv")
+        if a.repeat > 1:
+            print(f"\nmedian of {a.repeat} rounds (min to max)")
+            for tool, rows in figures.items():
+                if rows:
+                    rate, pss, _ = zip(*rows, strict=True)
+                    print(f"{labels[tool]:<34}{median(rows, 0):>8.1f} runs/s ({min(rate):.1f} to "
+                          f"{max(rate):.1f}){median(rows, 1):>8.0f} MiB PSS ({min(pss):.0f} to "
+                          f"{max(pss):.0f})")
+        ours = figures.get("gridgov")
+        for tool in (t for t in tools if t != "gridgov" and figures[t] and ours):
+            rate = median(ours, 0) / median(figures[tool], 0)
+            pss = median(ours, 1) / median(figures[tool], 1)
+            print(f"gridgov / {tool}: throughput x{rate:.2f}, peak PSS x{pss:.2f}")
     keys = ["assessment", "stakes", "replication"]
     frames = {t: f.sort_values(keys).reset_index(drop=True) for t, f in results.items()}
     if len(frames) > 1:

@@ -130,8 +130,9 @@ class SweepSpec(BaseModel):
         return self.design.seed if self.design.seed is not None else self.seed
 
     def digest(self) -> str:
-        """A hash of the spec; two sweeps with the same digest are the same sweep."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """A hash of what makes the runs: two sweeps with the same digest are the same sweep. The
+        name, and the config file's path (its contents count in the town's digest), are left out."""
+        text = json.dumps(self.model_dump(mode="json", exclude={"name", "config"}), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -238,7 +238,10 @@ def test_resume_finishes_a_sweep_that_lost_its_last_parts(tmp_path, factorial_sw
     for part in parts[-2:]:  # 3 runs, as if the driver died before writing them
         part.unlink()
     (out / "runs" / ".part-00009.parquet.x1.tmp").write_bytes(b"half a file")
-    code, output = cli("sweep", str(spec_path), "--out", str(out), "--workers", "0", "--resume")
+    # the same sweep under another name, from a copy of the spec elsewhere, is still this sweep
+    (tmp_path / "elsewhere").mkdir()
+    renamed = write(tmp_path / "elsewhere", 'name = "kept for the report"\n' + FACTORIAL, "renamed.toml")
+    code, output = cli("sweep", str(renamed), "--out", str(out), "--workers", "0", "--resume")
     assert code == 0, output
     assert "3 runs done (0 failed), 6 already present, of 9" in output
     _, runs = load_sweep(out)
