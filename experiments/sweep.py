@@ -1,5 +1,5 @@
 """Running a sweep: every (design point, replication) once, on Dask or in this process, streamed
-into Parquet part files as runs finish.
+to disk as runs finish (a journal at once, Parquet part files every so often).
 
 Seeds come from ``numpy.random.SeedSequence(root_seed, spawn_key=(replication,))``: they depend on
 the replication alone, never on the worker count or order, and replication ``r`` of every point
@@ -216,10 +216,9 @@ class _Stream:
         self.last_flush = time.monotonic()
 
     def take(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.writer.add(row)
-            self.counts.done += 1
-            self.counts.failed += row["error"] is not None
+        self.writer.add(rows)
+        self.counts.done += len(rows)
+        self.counts.failed += sum(row["error"] is not None for row in rows)
         if len(self.writer) >= self.flush_runs:
             self.flush()
         else:
@@ -399,9 +398,10 @@ def run_sweep(spec: SweepSpec, base: TownConfig, out: Path, *, workers: int | No
               chunk: int | None = None, progress: Callable[[SweepCounts], None] | None = None) -> SweepCounts:
     """Run a sweep into the folder ``out``; ``workers=0`` runs it in this process without Dask.
 
-    Rows reach ``out/runs`` every ``flush_runs`` runs or ``flush_seconds`` seconds, and when the
-    sweep ends or is interrupted. ``chunk`` runs go to a worker at a time (default: as many as
-    take about a second, learnt from the runs so far).
+    Rows reach the journal ``out/runs/.journal.arrows`` as they arrive, and a part file
+    ``out/runs/part-NNNNN.parquet`` every ``flush_runs`` runs or ``flush_seconds`` seconds and
+    when the sweep ends or is interrupted. ``chunk`` runs go to a worker at a time (default: as
+    many as take about a second, learnt from the runs so far).
     """
     if workers is not None and workers < 0:
         raise ConfigError(f"--workers: {workers} is not allowed; a whole number >= 0 (0: no Dask)")

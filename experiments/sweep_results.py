@@ -3,7 +3,9 @@
 A sweep folder holds ``manifest.json`` (the spec, root seed, versions, git commit) and
 ``runs/part-*.parquet``: one row per run with ``run_id``, ``point_id``, ``replication``, ``seed``,
 one column per parameter (its dotted name), one per output, ``runtime_s`` and ``error`` (null
-for a run that finished). Analyses go under ``analysis/``.
+for a run that finished). Runs finished since the last part file are in ``runs/.journal.arrows``
+(an Arrow IPC stream, whole batches of rows) until the next part file takes them; a hidden file,
+so Parquet readers of ``runs/`` see the part files only. Analyses go under ``analysis/``.
 
 Example:
     >>> import pandas as pd
@@ -26,6 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coordination import METRIC_NAMES
@@ -34,6 +38,7 @@ from institutions import ConfigError
 
 MANIFEST = "manifest.json"
 RUNS_DIR = "runs"
+JOURNAL = ".journal.arrows"
 ANALYSIS_DIR = "analysis"
 RUN_COLUMNS = ("run_id", "point_id", "replication", "seed")
 TAIL_COLUMNS = ("runtime_s", "error")
@@ -42,6 +47,34 @@ TAIL_COLUMNS = ("runtime_s", "error")
 def part_files(folder: Path) -> list[Path]:
     """The finished part files of a sweep folder, in name order (temporary files excluded)."""
     return sorted((Path(folder) / RUNS_DIR).glob("part-*.parquet"))
+
+
+def journal_table(folder: str | Path) -> pa.Table | None:
+    """The runs in a sweep's journal not yet in a part file's (whole batches: a batch cut short by
+    a crash is left out); ``None`` if there is no journal.
+
+    Example:
+        >>> journal_table("no/such/folder") is None
+        True
+    """
+    path = Path(folder) / RUNS_DIR / JOURNAL
+    batches = []
+    try:
+        with path.open("rb") as fh:
+            for batch in pa.ipc.open_stream(fh):
+                batches.append(batch)
+    except FileNotFoundError:
+        return None
+    except (pa.ArrowInvalid, OSError):  # the end of a journal a crash cut short
+        pass
+    if not batches:
+        return None
+    table = pa.Table.from_batches(batches)
+    in_parts = [pq.read_table(f, columns=["run_id"]).column(0) for f in part_files(folder)]
+    if in_parts:  # a crash between writing a part file and deleting the journal
+        table = table.filter(pc.invert(pc.is_in(table.column("run_id"),
+                                                value_set=pa.chunked_array(in_parts).combine_chunks())))
+    return table
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -61,9 +94,11 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 
 def load_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The manifest and all runs finished so far (one row per run, in part-file order).
+    """The manifest and all runs finished so far: the part files' rows in file order, then the
+    journal's (one row per run).
 
-    Works while a sweep is still running: only whole part files are read.
+    Works while a sweep is still running, and after a crash: only whole files and whole journal
+    batches are read.
 
     Example:
         >>> load_sweep("no/such/folder")
@@ -73,9 +108,12 @@ def load_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
 a folder; give the --out folder of a `gridgov sweep`
     """
     manifest = read_manifest(folder)
-    files = part_files(Path(folder))
-    if files:
-        runs = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+    tables = [pq.read_table(f) for f in part_files(Path(folder))]
+    journal = journal_table(folder)
+    if journal is not None and journal.num_rows:
+        tables.append(journal)
+    if tables:
+        runs = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
     else:
         runs = pd.DataFrame({c: pd.Series(dtype="object") for c in (*RUN_COLUMNS, *TAIL_COLUMNS)})
     return manifest, runs

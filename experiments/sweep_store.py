@@ -1,18 +1,22 @@
 """Writing a sweep folder: the manifest, the design, and runs streamed into Parquet part files.
 
-Every file is written whole or not at all (temporary name, fsync, rename), so a crash at any
-moment leaves the folder readable; runs still in memory at a crash are simply run again by
-``--resume``. The reading side is :mod:`experiments.sweep_results`.
+Every file is written whole or not at all (temporary name, fsync, rename). Runs reach the
+journal (``runs/.journal.arrows``) as they arrive, and the journal's runs become a part file every
+so many runs or seconds; so a crash at any moment leaves every finished run readable, and
+``--resume`` moves the journal's runs into a part file before it goes on. The reading side is
+:mod:`experiments.sweep_results`.
 
 Example:
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> schema = pa.schema([("run_id", pa.string()), ("injuries", pa.float64())])
     >>> writer = PartWriter(folder, schema)
-    >>> writer.add({"run_id": "00000000000000ff", "injuries": 2.0})
+    >>> writer.add([{"run_id": "00000000000000ff", "injuries": 2.0}])
+    >>> journal_table(folder).num_rows, part_files(folder)
+    (1, [])
     >>> writer.flush()
-    >>> [p.name for p in part_files(folder)], done_run_ids(folder).tolist()
-    (['part-00000.parquet'], [255])
+    >>> [p.name for p in part_files(folder)], done_run_ids(folder).tolist(), journal_table(folder)
+    (['part-00000.parquet'], [255], None)
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.metadata
+import os
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +36,7 @@ import pyarrow.parquet as pq
 
 from experiments.designs import Design
 from experiments.output import to_json, write_atomic
-from experiments.sweep_results import MANIFEST, RUNS_DIR, part_files, read_manifest
+from experiments.sweep_results import JOURNAL, MANIFEST, RUNS_DIR, journal_table, part_files, read_manifest
 from experiments.sweep_spec import REFORMS_PARAMETER, SweepSpec
 from institutions import ConfigError, TownConfig
 
@@ -120,30 +126,72 @@ def done_run_ids(folder: Path) -> np.ndarray:
 
 
 class PartWriter:
-    """Buffers rows and writes them as the next ``runs/part-NNNNN.parquet``, atomically."""
+    """Writes each batch of finished runs to the journal at once, and the journal's runs as the
+    next ``runs/part-NNNNN.parquet`` (atomically) on :meth:`flush`.
 
-    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+    The journal is written straight to the operating system, so a run is safe from a crash of
+    this process the moment :meth:`add` returns; it is synced to disk at least every
+    ``sync_seconds`` (against a power cut), part files always.
+    """
+
+    def __init__(self, folder: Path, schema: pa.Schema, sync_seconds: float = 1.0) -> None:
         self.runs = Path(folder) / RUNS_DIR
-        self.schema = schema
+        self.schema, self.sync_seconds = schema, sync_seconds
         self.rows: list[dict[str, Any]] = []
         existing = [int(p.stem.removeprefix("part-")) for p in part_files(folder)]
         self.next_index = max(existing, default=-1) + 1
+        self._journal: Any = None
+        self._stream: pa.ipc.RecordBatchStreamWriter | None = None
+        self._synced = time.monotonic()
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Journal a batch of finished runs."""
+        if not rows:
+            return
+        if self._stream is None:
+            self.runs.mkdir(parents=True, exist_ok=True)
+            self._journal = (self.runs / JOURNAL).open("wb", buffering=0)
+            self._stream = pa.ipc.new_stream(self._journal, self.schema)
+        self._stream.write_batch(pa.RecordBatch.from_pylist(rows, schema=self.schema))
+        if time.monotonic() - self._synced >= self.sync_seconds:
+            os.fsync(self._journal.fileno())
+            self._synced = time.monotonic()
+        self.rows.extend(rows)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def flush(self) -> None:
-        """Write the buffered rows (if any) as one part file."""
-        if not self.rows:
-            return
-        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        """Write the journaled runs (if any) as one part file, then start a new journal."""
+        if self.rows:
+            self.write_part(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+        if self._stream is not None:
+            self._stream.close()
+            self._journal.close()
+            self._stream = self._journal = None
+            (self.runs / JOURNAL).unlink(missing_ok=True)
+
+    def write_part(self, table: pa.Table) -> None:
+        """Write ``table`` as the next part file."""
         path = self.runs / f"part-{self.next_index:05d}.parquet"
         write_atomic(path, lambda tmp: pq.write_table(table, tmp))
         self.next_index += 1
-        self.rows = []
+
+
+def recover_journal(folder: Path, schema: pa.Schema) -> int:
+    """Move the runs a stopped sweep left in its journal into a part file; how many there were.
+
+    Example:
+        >>> import tempfile
+        >>> recover_journal(Path(tempfile.mkdtemp()), pa.schema([("run_id", pa.string())]))
+        0
+    """
+    table = journal_table(folder)
+    if table is not None and table.num_rows:
+        PartWriter(folder, schema).write_part(table.cast(schema))
+    (Path(folder) / RUNS_DIR / JOURNAL).unlink(missing_ok=True)
+    return 0 if table is None else table.num_rows
 
 
 def prepare_folder(out: Path, spec: SweepSpec, base: TownConfig, design: Design, *, root_seed: int,
@@ -167,6 +215,7 @@ def prepare_folder(out: Path, spec: SweepSpec, base: TownConfig, design: Design,
                               "or give a new folder")
         for stale in (out / RUNS_DIR).glob(".part-*.tmp"):  # left by a crash mid-write
             stale.unlink(missing_ok=True)
+        recover_journal(out, runs_schema(spec))
         manifest.setdefault("resumed", []).append({"at": _now(), "versions": package_versions()})
         write_atomic(manifest_path, lambda tmp: tmp.write_text(to_json(manifest, indent=2)))
         if not (out / DESIGN_FILE).exists():

@@ -250,6 +250,46 @@ def test_resume_finishes_a_sweep_that_lost_its_last_parts(tmp_path, factorial_sw
     assert not list((out / "runs").glob(".*.tmp"))
 
 
+CRASH_BETWEEN_PARTS = """
+import os, sys
+import pyarrow as pa
+from experiments.designs import build_design
+from experiments.sweep_results import load_sweep
+from experiments.sweep_spec import load_spec
+from experiments.sweep_store import PartWriter, prepare_folder, runs_schema
+
+spec, town = load_spec(sys.argv[1])
+done = load_sweep(sys.argv[2])[1]
+rows = done.astype(object).where(done.notna(), None).to_dict("records")
+prepare_folder(sys.argv[3], spec, town, build_design(spec), root_seed=spec.seed, total_runs=9, resume=False)
+writer = PartWriter(sys.argv[3], runs_schema(spec))
+writer.write_part(pa.Table.from_pylist(rows[:2], schema=runs_schema(spec)))
+writer.add(rows[:2])  # a journal whose first runs also made it into a part file
+writer.add(rows[2:5])
+writer.add(rows[5:7])
+os._exit(0)  # the process dies: no flush, nothing closed
+"""
+
+
+def test_a_crash_between_part_files_loses_no_finished_run(tmp_path, factorial_sweep):
+    import subprocess
+    import sys
+
+    spec_path, out = write(tmp_path, FACTORIAL), tmp_path / "s"
+    subprocess.run([sys.executable, "-c", CRASH_BETWEEN_PARTS, str(spec_path), str(factorial_sweep),
+                    str(out)], check=True)
+    journal = out / "runs" / ".journal.arrows"
+    _, runs = load_sweep(out)  # the part file's 2 runs and the journal's other 5, each once
+    assert len(runs) == 7 and runs["run_id"].is_unique and len(pd.read_parquet(out / "runs")) == 2
+    journal.write_bytes(journal.read_bytes()[:-24])  # as if the crash cut the last batch short
+    assert len(load_sweep(out)[1]) == 5
+    code, output = cli("sweep", str(spec_path), "--out", str(out), "--workers", "0", "--resume")
+    assert code == 0, output
+    assert "4 runs done (0 failed), 5 already present, of 9" in output
+    assert not journal.exists() and len(pd.read_parquet(out / "runs")) == 9
+    assert results_digest(load_sweep(out)[1]) == results_digest(load_sweep(factorial_sweep)[1])
+
+
 def test_a_folder_of_another_sweep_or_without_resume_is_refused_and_kept(tmp_path, factorial_sweep):
     before = sorted(p.read_bytes() for p in (factorial_sweep / "runs").glob("part-*"))
     spec = str(write(tmp_path, FACTORIAL))

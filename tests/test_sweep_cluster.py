@@ -223,17 +223,20 @@ def test_a_worker_killed_mid_sweep_loses_no_run_and_doubles_none(cluster, spec_f
 def test_a_driver_killed_mid_sweep_then_resumed_gives_the_uninterrupted_results(
         cluster, spec_file, serial_digest, tmp_path):
     out = tmp_path / "sweep"
-    driver = gridgov_sweep(spec_file, out, "--scheduler-file", str(cluster.file), "--flush-runs", "5",
-                           cwd=cluster.home)
+    # no part file in the sweep's first minutes: its runs are only in the journal when it is killed
+    driver = gridgov_sweep(spec_file, out, "--scheduler-file", str(cluster.file), "--flush-runs", "1000",
+                           "--flush-seconds", "600", cwd=cluster.home)
     try:
-        wait_for(lambda: rows_in(out) >= 10, what="two part files")
+        wait_for(lambda: (out / "manifest.json").exists() and len(load_sweep(out)[1]) >= 10,
+                 what="ten runs in the journal", every=0.1)
     finally:
         stop(driver, signal.SIGKILL)
-    present = rows_in(out)
-    assert 10 <= present < TOTAL
+    present = len(load_sweep(out)[1])
+    assert rows_in(out) == 0 and 10 <= present < TOTAL
     finish(gridgov_sweep(spec_file, out, "--scheduler-file", str(cluster.file), "--resume",
                          cwd=cluster.home), tmp_path / "sweep.log")
-    assert f"already present, of {TOTAL}" in (tmp_path / "sweep.log").read_text()
+    log = " ".join((tmp_path / "sweep.log").read_text().split())
+    assert f"{TOTAL - present} runs done (0 failed), {present} already present, of {TOTAL}" in log, log
     _, runs = load_sweep(out)
     assert len(runs) == TOTAL and runs["run_id"].is_unique
     assert results_digest(runs) == serial_digest
