@@ -278,9 +278,19 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
 # at once and share its code and data pages (copy-on-write) instead of importing it all again.
 # ``gc.freeze()`` first moves what is loaded into a generation the collector never visits, so
 # neither this process's nor a worker's collections write to (and so copy) the shared pages
-# (https://docs.python.org/3/library/gc.html#gc.freeze). Where fork is not the platform's
-# way (macOS, Windows), workers are spawned as Dask does by default.
-_FORK_PLATFORM = sys.platform.startswith("linux")
+# (https://docs.python.org/3/library/gc.html#gc.freeze). Dask's nannies fork from a thread of
+# theirs while the scheduler's event loop runs; Dask supports this ("fork" method) and Python,
+# logging, asyncio, glibc, OpenBLAS and Arrow reset their locks in the child. Where fork is not
+# the platform's way (macOS, Windows), or a user has chosen a method in Dask's config (e.g.
+# DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD=forkserver), Dask starts the workers its way.
+_DASK_DEFAULT_METHOD = "spawn"
+
+
+def _fork_workers() -> bool:
+    import dask
+
+    chosen = dask.config.get("distributed.worker.multiprocessing-method")
+    return sys.platform.startswith("linux") and chosen == _DASK_DEFAULT_METHOD
 
 
 @contextmanager
@@ -292,7 +302,8 @@ def _local_workers() -> Iterator[None]:
     # no statistical profiler: it samples every 10 ms and its profiles grew workers by ~20 MB per
     # 1,000 runs in a 2,000-run sweep
     settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
-    if _FORK_PLATFORM:
+    fork = _fork_workers()
+    if fork:
         settings["distributed.worker.multiprocessing-method"] = "fork"
         gc.collect()
         gc.freeze()
@@ -300,7 +311,7 @@ def _local_workers() -> Iterator[None]:
         with dask.config.set(settings):
             yield
     finally:
-        if _FORK_PLATFORM:
+        if fork:
             gc.unfreeze()
 
 

@@ -86,7 +86,8 @@ def sweep(
     scheduler_file: Annotated[Path | None, typer.Option(help="The file a running Dask scheduler "
                                                              "wrote (--scheduler-file).")] = None,
     resume: Annotated[bool, typer.Option(help="Finish the sweep in --out: skip the runs present.")] = False,
-    flush_runs: Annotated[int, typer.Option(help="Turn the journal into a Parquet part file every this many runs ...")] = FLUSH_RUNS,
+    flush_runs: Annotated[int, typer.Option(help="Turn the journal into a Parquet part file every "
+                                                 "this many runs ...")] = FLUSH_RUNS,
     flush_seconds: Annotated[float, typer.Option(help="... or this many seconds.")] = FLUSH_SECONDS,
     chunk: Annotated[int | None, typer.Option(help="Runs sent to a worker at a time (default: "
                                                    "about a second's worth).")] = None,

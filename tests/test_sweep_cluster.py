@@ -164,6 +164,26 @@ def local_workers(driver: subprocess.Popen) -> list:
     return psutil.Process(driver.pid).children()
 
 
+@pytest.mark.parametrize("method", [None, "forkserver"])
+def test_local_workers_are_forked_from_the_driver_unless_dask_is_told_otherwise(
+        method, spec_file, serial_digest, tmp_path, monkeypatch):
+    """Forked, the workers are the driver's children; with Dask's forkserver method they are the
+    fork server's. The results are the same."""
+    import psutil
+
+    if method:
+        monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", method)
+    out = tmp_path / "sweep"
+    driver = gridgov_sweep(spec_file, out, "--workers", "2", cwd=tmp_path)
+    try:
+        wait_for(lambda: len(psutil.Process(driver.pid).children(recursive=True)) >= 2, what="the workers")
+        children = [" ".join(p.cmdline()) for p in psutil.Process(driver.pid).children()]
+    finally:
+        finish(driver, tmp_path / "sweep.log")
+    assert any("forkserver" in c for c in children) == bool(method), children
+    assert results_digest(load_sweep(out)[1]) == serial_digest
+
+
 def test_a_local_worker_killed_mid_sweep_is_replaced_and_loses_no_run(spec_file, serial_digest, tmp_path):
     out = tmp_path / "sweep"
     driver = gridgov_sweep(spec_file, out, "--workers", "2", "--flush-runs", "5", cwd=tmp_path)
