@@ -26,10 +26,15 @@ REFORM_HELP = ("A named reform, from day 0 (NAME) or switched on during the run 
                "repeat for several. One of: " + ", ".join(REFORMS) + ".")
 
 
+def error_exit(message: str, code: int) -> typer.Exit:
+    """Print a one-paragraph error on stderr and return the exit with ``code``."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=code)
+
+
 def bad_input(message: str) -> typer.Exit:
     """Print a one-paragraph error on stderr and return the exit for bad input (2)."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+    return error_exit(message, 2)
 
 
 def town(preset: str, config: Path | None) -> TownConfig:

@@ -22,7 +22,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -40,7 +39,7 @@ from experiments.output import write_atomic
 from experiments.sweep import FLUSH_RUNS, FLUSH_SECONDS, SweepCounts, SweepError, run_sweep
 from experiments.sweep_results import ANALYSIS_DIR, load_sweep, point_summary
 from experiments.sweep_spec import load_spec
-from gridgov.cli_common import bad_input, err
+from gridgov.cli_common import bad_input, err, error_exit
 from institutions import ConfigError
 
 
@@ -123,8 +122,7 @@ def sweep(
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     except SweepError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
+        raise error_exit(str(exc), 1) from None
     except KeyboardInterrupt:
         err.print(f"interrupted: {latest.done} runs of this session written to {out}/runs; "
                   "finish with --resume", highlight=False)
