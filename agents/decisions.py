@@ -103,11 +103,11 @@ def choose_response(handler: WorkOrderHandler, case: Case, *, may_decline: bool 
     return options[-1], weighed
 
 
-def describe_costs(costs: dict[str, float]) -> str:
-    """The costs a handler weighed, for the case log: ``"weighed full 18.0, superficial 8.6"``.
+def cost_columns(costs: dict[str, float]) -> dict[str, float]:
+    """The costs a handler weighed, as the case log's columns (``cost_full`` …).
 
     Example:
-        >>> describe_costs({"full": 18.0, "decline": 20.04})
-        'weighed full 18.0, decline 20.0'
+        >>> cost_columns({"full": 18.0, "decline": 20.04})
+        {'cost_full': 18.0, 'cost_decline': 20.04}
     """
-    return "weighed " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()) if costs else ""
+    return {f"cost_{response}": cost for response, cost in costs.items()}

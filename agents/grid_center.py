@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 from agents.workforce import Workforce
+from institutions.codes import ActorKind, Outcome, Reason
 from institutions.schema import PROPERTY_MANAGER
 
 if TYPE_CHECKING:
@@ -28,14 +29,15 @@ if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
 
-RATINGS = ("好", "良", "差")
+RATINGS = (Outcome.GOOD, Outcome.FAIR, Outcome.POOR)
+"""The subjective rating of a closed case: 好, 良, 差."""
 
 
 class GridCenter(mesa.Agent):
     """The town's grid centre with its intake and dispatch seats."""
 
     model: JointEnforcementModel
-    log_name = "centre"
+    log_actor = (ActorKind.CENTRE, None, None)
 
     def __init__(self, model: JointEnforcementModel) -> None:
         super().__init__(model)
@@ -65,15 +67,15 @@ class GridCenter(mesa.Agent):
         if incident.case is not None:
             workflow.merge(case, incident.case, self)
         elif incident.solved and not case.on_spot:
-            workflow.reject(case, self, "problem already solved")
+            workflow.reject(case, self, Reason.ALREADY_SOLVED)
         elif not incident.kind.needs_handling:
-            workflow.reject(case, self, "no handling needed: answered by the hotline")
+            workflow.reject(case, self, Reason.ANSWERED_BY_HOTLINE)
         else:
             workflow.register(case, self)
             if case.on_spot:
                 inspector = case.reporter
-                workflow.accept(case, inspector, "full", "on the spot")
-                workflow.handled(case, inspector, "full fix", "on the spot")
+                workflow.accept(case, inspector, "full", Reason.ON_THE_SPOT)
+                workflow.handled(case, inspector, Outcome.FULL_FIX, Reason.ON_THE_SPOT)
                 workflow.feedback(case, inspector)
                 self.request_check(case)
             else:
@@ -119,41 +121,45 @@ class GridCenter(mesa.Agent):
         """How clearly the order is the handler's own: 1 for a sole owner, 1/n for n plausible."""
         return 1.0 / max(1, len(self.candidates(case.incident)))
 
-    def decline_reason(self, case: Case, handler: WorkOrderHandler) -> str:
-        others = [h.key for h in self.candidates(case.incident) if h is not handler]
-        return f"not ours: for {', '.join(others)}" if others else "not ours: outside our remit"
+    def other_owners(self, case: Case, handler: WorkOrderHandler) -> str:
+        """The other plausible owners a declining handler points to, as logged: ids joined by
+        ``,`` (empty when there are none)."""
+        return ",".join(h.key for h in self.candidates(case.incident) if h is not handler)
 
     def dispatch(self, case: Case) -> None:
         """Send the order to the next plausible owner not yet tried in this round."""
         workflow = self.model.workflow
         owners = self.candidates(case.incident)
         if not owners:
-            workflow.stuck(case, self, "no owner in the mandate map")
+            workflow.stuck(case, self, Reason.NO_OWNER)
             return
         authority = self.model.config.institutions.authority
         if (authority.kind == "escalation" and not case.bound
                 and case.declines >= authority.escalate_after_declines):
             case.bound = authority.order_penalty  # a leader who can order (领导批示)
-            self.send(case, owners[0], "leader's order after declines")
+            self.send(case, owners[0], Reason.LEADER_ORDER)
             return
         untried = [h for h in owners if h.key not in case.tried]
         if not untried:
             case.rounds += 1
             if case.rounds >= self.spec.max_dispatch_rounds:
-                workflow.stuck(case, self, f"declined by all of {[h.key for h in owners]}")
+                workflow.stuck(case, self, Reason.DECLINED_BY_ALL,
+                               owners=",".join(h.key for h in owners))
                 self.settle_declines(case)
                 return
             case.tried.clear()
             untried = owners
-        reason = "mandate: sole owner" if len(owners) == 1 else f"mandate: one of {len(owners)}"
-        self.send(case, untried[0], reason)
+        if len(owners) == 1:
+            self.send(case, untried[0], Reason.SOLE_OWNER)
+        else:
+            self.send(case, untried[0], Reason.ONE_OF_OWNERS, owners=",".join(h.key for h in owners))
 
-    def send(self, case: Case, handler: Any, reason: str) -> None:
+    def send(self, case: Case, handler: Any, reason: Reason, **details: Any) -> None:
         """Dispatch a work order; a handler that declined this case before learns it came back."""
         if handler in case.decliners:
             case.decliners.remove(handler)
             handler.learn_return(case.incident.kind.id, True)
-        self.model.workflow.dispatch(case, self, handler, reason)
+        self.model.workflow.dispatch(case, self, handler, reason, **details)
         handler.receive_order(case)
 
     def settle_declines(self, case: Case) -> None:
@@ -200,8 +206,6 @@ class GridCenter(mesa.Agent):
         level = {"fixed": 0, "gone": 1, "partial": 1, "unsolved": 2}[state]
         if self.model.org_rng.random() < self.spec.rating_noise:
             level = min(2, max(0, level + (1 if self.model.org_rng.random() < 0.5 else -1)))
-        callers = [c.reporter for c in (case, *case.duplicates)
-                   if not c.source.startswith("patrol")]
-        satisfied = sum(bool(r.hear_outcome(case.incident)) for r in dict.fromkeys(callers))
-        reason = f"outcome {state}; {satisfied}/{len(set(callers))} callers satisfied"
-        self.model.workflow.evaluate(case, self, RATINGS[level], reason)
+        callers = dict.fromkeys(c.reporter for c in (case, *case.duplicates) if c.called_in)
+        satisfied = sum(bool(r.hear_outcome(case.incident)) for r in callers)
+        self.model.workflow.evaluate(case, self, RATINGS[level], len(callers), satisfied)

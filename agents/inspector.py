@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from agents.workforce import advance_on_duty
+from institutions.codes import ActorKind, Reason
 from institutions.staffing import grid_shares
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ class GridInspector(mesa.Agent):
         self.checks = 0
 
     @property
-    def log_name(self) -> str:
-        return f"inspector:{self.team.spec.id}:{self.unique_id}"
+    def log_actor(self) -> tuple[ActorKind, str, str]:
+        return (ActorKind.INSPECTOR, str(self.unique_id), self.team.spec.id)
 
     def discover(self, incident: Incident) -> None:
         """Found on patrol: fix it on the spot if simple and allowed, otherwise report it."""
@@ -56,13 +57,13 @@ class GridInspector(mesa.Agent):
             licensed = kind.qualification is None or kind.qualification in self.qualifications
             if licensed or rng.random() < spec.unlicensed_action:
                 if not licensed and rng.random() < spec.unlicensed_accident:
-                    self.model.record_injury(incident, self, reason="accident: no licence")
+                    self.model.record_injury(incident, self, Reason.UNLICENSED_ACCIDENT)
                 incident.fix()
                 self.fixed_on_spot += 1
-                how = "patrol_fixed" if licensed else "patrol_fixed_unlicensed"
+                how = Reason.PATROL_FIX if licensed else Reason.UNLICENSED_FIX
                 self.model.centre.receive(self.model.workflow.collect(incident, self, how))
                 return
-        self.model.centre.receive(self.model.workflow.collect(incident, self, "patrol"))
+        self.model.centre.receive(self.model.workflow.collect(incident, self, Reason.PATROL))
 
     def check(self, case: Case) -> None:
         """核查: look on site whether the reported work was really done.
@@ -74,15 +75,15 @@ class GridInspector(mesa.Agent):
         centre = self.model.config.centre
         state = case.incident.state.value
         if state == "fixed":
-            passed, reason = True, "fixed"
+            passed, reason = True, Reason.FIXED
         elif state == "gone":
-            passed, reason = True, "nothing there any more"
+            passed, reason = True, Reason.GONE
         elif state == "partial":
             passed = self.model.org_rng.random() >= centre.detect_superficial
-            reason = "superficial fix passed as handled" if passed else "only a superficial fix"
+            reason = Reason.SUPERFICIAL_PASSED if passed else Reason.SUPERFICIAL_CAUGHT
         else:
             passed = self.model.org_rng.random() >= centre.detect_paper
-            reason = "closed on paper" if passed else "nothing was done"
+            reason = Reason.PAPER_PASSED if passed else Reason.NOTHING_DONE
         self.model.workflow.verify(case, self, passed, reason)
         learn = getattr(case.handler, "learn_check", None)  # inspectors fixing on the spot don't
         if learn is not None:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.decisions import choose_response, describe_costs
+from agents.decisions import choose_response, cost_columns
 from agents.workforce import Workforce
 from institutions.assessment import Stakes, stakes_for
+from institutions.codes import ActorKind, Outcome, Reason
 from institutions.staffing import handler_skill
 
 if TYPE_CHECKING:
@@ -32,15 +33,15 @@ if TYPE_CHECKING:
     from institutions.schema import PropertyManager as PropertyManagerSpec
     from institutions.schema import WorkOrderHandler as HandlerSpec
 
-PLAN_OUTCOME = {"full": "full fix", "superficial": "superficial fix", "paper": "closed on paper"}
-FELL_SHORT = "fell short"  # a full fix by a crew without the skill, that only partly solved it
+PLAN_OUTCOME = {"full": Outcome.FULL_FIX, "superficial": Outcome.SUPERFICIAL_FIX,
+                "paper": Outcome.PAPER_CLOSURE}
 
 
 class WorkOrderHandler(mesa.Agent):
     """A receiver of work orders with a crew, a queue and a decision rule."""
 
     model: JointEnforcementModel
-    kind_name = "handler"
+    kind_name = ActorKind.DEPARTMENT
 
     def __init__(self, model: JointEnforcementModel, spec: HandlerSpec, crew_size: int) -> None:
         super().__init__(model)
@@ -59,8 +60,8 @@ class WorkOrderHandler(mesa.Agent):
         self._stakes: tuple[object, Stakes] | None = None
 
     @property
-    def log_name(self) -> str:
-        return f"{self.kind_name}:{self.key}"
+    def log_actor(self) -> tuple[ActorKind, str, None]:
+        return (self.kind_name, self.key, None)
 
     def load(self) -> float:
         """Days of accepted work ahead of a new order (0 when idle; large with no crew)."""
@@ -131,14 +132,15 @@ class WorkOrderHandler(mesa.Agent):
         """Decide, then decline, or accept and put the work in the crew's queue."""
         from_rework = case.state == "rework"
         plan, costs = choose_response(self, case, may_decline=not (from_rework or case.bound))
-        weighed = describe_costs(costs)
         if plan == "decline":
             self.declines += 1
-            reason = self.model.centre.decline_reason(case, self)
-            self.model.workflow.decline(case, self, f"{reason}; {weighed}" if weighed else reason)
+            others = self.model.centre.other_owners(case, self)
+            self.model.workflow.decline(case, self, Reason.NOT_OURS if others else Reason.OUTSIDE_REMIT,
+                                        owners=others or None, **cost_columns(costs))
             self.model.centre.on_declined(case)
             return
-        self.model.workflow.accept(case, self, plan, f"{plan}; {weighed}" if weighed else plan)
+        self.model.workflow.accept(case, self, plan, Reason.WEIGHED_COSTS if costs else Reason.COMPLIANT,
+                                   **cost_columns(costs))
         self.in_hand += 1
         if plan == "paper":
             case.schedule(self.model.time, self.finish, case)
@@ -158,18 +160,18 @@ class WorkOrderHandler(mesa.Agent):
 
         A full fix by a crew short of the skill solves the problem only with the probability of
         its skill; otherwise it is only partly solved (过度简化)."""
-        outcome, reason = PLAN_OUTCOME[case.plan], ""
+        outcome, details = PLAN_OUTCOME[case.plan], {}
         if case.plan == "full":
             skill = self.skill(case.incident)
             if skill < 1.0 and self.model.org_rng.random() >= skill:
                 case.incident.partial_fix()
-                outcome, reason = FELL_SHORT, f"skill {skill:.2f} in {case.incident.kind.domain}"
+                outcome, details = Outcome.FELL_SHORT, {"reason": Reason.SHORT_OF_SKILL, "skill": skill}
             else:
                 case.incident.fix()
         elif case.plan == "superficial":
             case.incident.partial_fix()
         self.in_hand -= 1
-        self.model.workflow.handled(case, self, outcome, reason)
+        self.model.workflow.handled(case, self, outcome, **details)
         self.model.workflow.feedback(case, self)
         self.model.centre.request_check(case)
 
@@ -194,7 +196,7 @@ class WorkOrderHandler(mesa.Agent):
 class Department(WorkOrderHandler):
     """A functional department: 城管中队, 交警, 绿化所, 市场监管所 …"""
 
-    kind_name = "department"
+    kind_name = ActorKind.DEPARTMENT
 
     def __init__(self, model: JointEnforcementModel, spec: DepartmentSpec) -> None:
         super().__init__(model, spec, spec.officers)
@@ -203,7 +205,7 @@ class Department(WorkOrderHandler):
 class PropertyManager(WorkOrderHandler):
     """A property management company (物业), cost-driven, outside the government's chain."""
 
-    kind_name = "property_manager"
+    kind_name = ActorKind.PROPERTY_MANAGER
 
     def __init__(self, model: JointEnforcementModel, spec: PropertyManagerSpec) -> None:
         super().__init__(model, spec, spec.staff)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from institutions.codes import ActorKind, Reason
+
 if TYPE_CHECKING:
     from coordination.incidents import Incident
     from coordination.model import JointEnforcementModel
@@ -41,8 +43,8 @@ class Resident(mesa.Agent):
         self.repeats = 0  # calls again about ``followed``
 
     @property
-    def log_name(self) -> str:
-        return f"resident:{self.unique_id}"
+    def log_actor(self) -> tuple[ActorKind, str, None]:
+        return (ActorKind.RESIDENT, str(self.unique_id), None)
 
     def adjust_trust(self, delta: float) -> None:
         """Trust in government (公信力) moves with what happens; kept within [0, 1]."""
@@ -53,9 +55,9 @@ class Resident(mesa.Agent):
     def notice(self, incident: Incident) -> None:
         """Passing a problem: call the hotline with a probability equal to one's trust."""
         if self.model.resident_rng.random() < self.trust:
-            self.report(incident, "hotline")
+            self.report(incident, Reason.HOTLINE)
 
-    def report(self, incident: Incident, source: str) -> None:
+    def report(self, incident: Incident, source: Reason) -> None:
         """Call 12345 (or call again: a repeat report)."""
         self.reports += 1
         self.model.centre.receive(self.model.workflow.collect(incident, self, source))
@@ -64,7 +66,7 @@ class Resident(mesa.Agent):
         """Hurt by an unsolved hazard (the passer-by who fell into the open manhole)."""
         self.injuries += 1
         self.adjust_trust(-self.model.config.residents.harm_trust_loss)
-        self.model.record_injury(incident, self)
+        self.model.record_injury(incident, self, Reason.UNSOLVED_HAZARD)
 
     def hear_outcome(self, incident: Incident) -> bool:
         """Called back (回访) about a closed case: satisfied only if the problem is really gone.
@@ -90,4 +92,4 @@ class Resident(mesa.Agent):
         incident, self.following = self.following, None
         if incident is not None and not incident.solved:
             self.repeats += 1
-            self.report(incident, "repeat")
+            self.report(incident, Reason.REPEAT_CALL)

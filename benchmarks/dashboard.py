@@ -61,7 +61,7 @@ def in_process(steps: int) -> None:
     run = ExploreRun(ExploreSettings())
     started = time.perf_counter()
     town, charts = TownMap(run.model), LiveCharts(handler_labels(run.model))
-    town.png(run.model, run.history)
+    town.png(run.model)
     charts.png(run.history, run.switches)
     print(f"first draw of map and charts (model built): {1000 * (time.perf_counter() - started):.0f} ms")
     model_only, whole = [], []
@@ -69,7 +69,7 @@ def in_process(steps: int) -> None:
         t0 = time.perf_counter()
         run.step(1)
         t1 = time.perf_counter()
-        town.png(run.model, run.history)
+        town.png(run.model)
         charts.png(run.history, run.switches)
         t2 = time.perf_counter()
         model_only.append(t1 - t0)

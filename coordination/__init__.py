@@ -6,19 +6,23 @@ Example:
     'N town'
 """
 
-from coordination.case_log import STEP_ZH, Step
-from coordination.metrics import METRIC_NAMES, compute_metrics
+from coordination.case_log import SCHEMA_VERSION, ActorKind, Outcome, Reason, Step
 from coordination.model import JointEnforcementModel
+from coordination.tally import METRIC_NAMES, METRICS, Tally
 from coordination.workflow import Case, CaseState, CaseWorkflow, WorkflowError
 
 __all__ = [
+    "METRICS",
     "METRIC_NAMES",
-    "STEP_ZH",
+    "SCHEMA_VERSION",
+    "ActorKind",
     "Case",
     "CaseState",
     "CaseWorkflow",
     "JointEnforcementModel",
+    "Outcome",
+    "Reason",
     "Step",
+    "Tally",
     "WorkflowError",
-    "compute_metrics",
 ]

@@ -1,99 +1,157 @@
 """The case log: one row per workflow step of every case, plus the incidents' own events.
 
-Rows are kept as tuples while the model runs (cheap to append) and become a pandas DataFrame
-on demand.
+Every row is written by :meth:`CaseLog.write` and is structured: what happened (``step``,
+``outcome``) and why (``reason``) are codes, who did it is a typed actor (``actor_kind`` and
+``actor_id``), and the numbers behind a decision (the costs weighed, a crew's skill, the case a
+duplicate joins …) have columns of their own. Nothing in the log is a sentence: words are the
+catalogue's (:mod:`coordination.words`). docs/case_log.md describes every column and code.
+
+Rows are kept as tuples while the model runs (cheap to append), each handed at once to the
+tallies that subscribe (:class:`coordination.tally.Tally`); :meth:`CaseLog.frame` makes the
+pandas DataFrame, with categorical dtypes, on demand.
 
 Example:
-    >>> log = CaseLog()
-    >>> log.append(1, 7, "street_light", "east", "g1", 3.5, Step.COLLECT, "inspector:12",
-    ...            "reported", "patrol", "unsolved")
-    >>> row = log.frame().iloc[0]
-    >>> int(row["case_id"]), row["step"], row["step_zh"]
-    (1, 'collect', '信息收集')
+    >>> from coordination import JointEnforcementModel
+    >>> model = JointEnforcementModel(scale=0.05, rng=1)
+    >>> model.run_for(24 * 10)
+    >>> log = model.case_log()
+    >>> declined = log[log["outcome"] == "declined"]
+    >>> set(declined["step"]) <= {"feedback"}, str(log["actor_kind"].dtype)
+    (True, 'category')
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from institutions.codes import ActorKind, Outcome, Reason, Step
+
+if TYPE_CHECKING:
+    from coordination.incidents import Incident
+
+__all__ = ["CODES", "COLUMNS", "CORE", "DETAILS", "SCHEMA_VERSION", "TOWN", "ActorKind", "CaseLog",
+           "Outcome", "Reason", "Step", "write_parquet"]
+
+SCHEMA_VERSION = 2
+"""Version of the log's columns and codes (1: the free-text log before them)."""
 
 
-class Step(StrEnum):
-    """Steps of the case workflow (C town's seven, 一.(二).3.(3)) and events of an incident."""
+Actor = tuple[ActorKind, str | None, str | None]
+"""How an actor is logged: ``(kind, id, team)``; ``team`` only for inspectors."""
+TOWN: Actor = (ActorKind.TOWN, None, None)
 
-    OCCURRED = "occurred"
-    COLLECT = "collect"
-    REGISTER = "register"
-    DISPATCH = "dispatch"
-    HANDLE = "handle"
-    FEEDBACK = "feedback"
-    VERIFY = "verify"
-    EVALUATE = "evaluate"
-    INJURY = "injury"
-    ESCALATION = "escalation"
-
-
-STEP_ZH = {
-    Step.OCCURRED: "发生",
-    Step.COLLECT: "信息收集",
-    Step.REGISTER: "案卷建立",
-    Step.DISPATCH: "任务派遣",
-    Step.HANDLE: "任务处理",
-    Step.FEEDBACK: "处理反馈",
-    Step.VERIFY: "核查结案",
-    Step.EVALUATE: "综合评价",
-    Step.INJURY: "伤害",
-    Step.ESCALATION: "矛盾升级",
+CORE = ("case_id", "incident_id", "kind", "category", "area", "grid", "compound", "time", "step",
+        "actor_kind", "actor_id", "team", "outcome", "reason", "incident_state")
+"""The columns every row has, in the order of a row's tuple."""
+DETAILS: dict[str, str] = {
+    "deadline": "float64",  # register: the case's deadline, hours from the start
+    "target_kind": "category",  # dispatch: the kind of handler the order goes to
+    "target_id": "str",  # dispatch: its id
+    "plan": "category",  # handle (accepted), feedback (done): full, superficial or paper
+    "owners": "str",  # plausible owners a reason names: handler ids joined by ","
+    "meeting": "str",  # the meeting that bound an owner or formed a joint team
+    "other_case": "Int64",  # register (merged): the open case a duplicate joins
+    "skill": "float64",  # handle (fell_short): the crew's skill in the problem's domain
+    "cost_full": "float64",  # the expected costs weighed, in officer-hour equivalents
+    "cost_superficial": "float64",
+    "cost_paper": "float64",
+    "cost_decline": "float64",
+    "callers": "Int64",  # evaluate: residents called back
+    "satisfied": "Int64",  # evaluate: of them, satisfied
 }
-COLUMNS = (
-    "case_id",
-    "incident_id",
-    "kind",
-    "area",
-    "grid",
-    "time",
-    "step",
-    "actor",
-    "outcome",
-    "reason",
-    "incident_state",
-)
+"""Columns a row has only where its step carries them (null elsewhere), with their dtypes."""
+COLUMNS = (*CORE, *DETAILS)
+ROW = {name: i for i, name in enumerate(CORE)}
+"""Position of each core column in a row's tuple; the details dict comes last."""
+IDS = ("kind", "area", "grid", "compound", "actor_id", "team")
+"""Core columns of ids from the town's config (strings)."""
+CODES: dict[str, list[str]] = {
+    "step": [s.value for s in Step], "outcome": [o.value for o in Outcome],
+    "reason": [r.value for r in Reason], "actor_kind": [a.value for a in ActorKind],
+    "target_kind": [a.value for a in ActorKind], "category": ["part", "event"],
+    "incident_state": ["unsolved", "partial", "fixed", "gone"],
+    "plan": ["full", "superficial", "paper"],
+}
+"""Columns of codes: categorical, with the same categories in every run (so logs concatenate)."""
+
+Row = tuple[Any, ...]
 
 
 class CaseLog:
-    """Append-only record of what happened to every case and incident."""
+    """Append-only record of what happened to every case and incident.
 
-    def __init__(self) -> None:
-        self.rows: list[tuple] = []
+    Args:
+        clock: the model's clock (hours since the start), read at each write.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.rows: list[Row] = []
+        self._clock = clock
+        self._listeners: list[Callable[[Row], None]] = []
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def append(
-        self,
-        case_id: int | None,
-        incident_id: int,
-        kind: str,
-        area: str,
-        grid: str,
-        time: float,
-        step: Step,
-        actor: str,
-        outcome: str,
-        reason: str = "",
-        incident_state: str = "",
-    ) -> None:
-        self.rows.append(
-            (case_id, incident_id, kind, area, grid, time, step.value, actor, outcome, reason,
-             incident_state)
-        )
+    def subscribe(self, listener: Callable[[Row], None]) -> None:
+        """Hand every row written from now on to ``listener`` (a tally)."""
+        self._listeners.append(listener)
+
+    def write(self, incident: Incident, case_id: int | None, step: Step, actor: Actor,
+              outcome: Outcome, reason: Reason | None = None, **details: Any) -> None:
+        """Record one step: the incident's place and state come from ``incident``, the time
+        from the clock; ``details`` are columns of :data:`DETAILS`."""
+        kind = incident.kind
+        actor_kind, actor_id, team = actor
+        row = (case_id, incident.id, kind.id, kind.category, incident.area, incident.grid,
+               incident.compound, self._clock(), step, actor_kind, actor_id, team, outcome, reason,
+               incident.state, details or None)
+        self.rows.append(row)
+        for listener in self._listeners:
+            listener(row)
 
     def frame(self) -> pd.DataFrame:
-        """The log as a DataFrame, in the order things happened, with ``step_zh`` alongside."""
-        df = pd.DataFrame(self.rows, columns=list(COLUMNS))
+        """The log as a DataFrame, in the order things happened (columns: :data:`COLUMNS`)."""
+        n = len(CORE)
+        df = pd.DataFrame([r[:n] for r in self.rows], columns=list(CORE))
+        extra: dict[str, list[Any]] = {c: [None] * len(self.rows) for c in DETAILS}
+        for i, row in enumerate(self.rows):
+            if row[n]:
+                for key, value in row[n].items():
+                    extra[key][i] = value
+        for name, values in extra.items():
+            df[name] = values
         df["case_id"] = df["case_id"].astype("Int64")
         df["incident_id"] = df["incident_id"].astype("int64")
         df["time"] = df["time"].astype("float64")
-        df["step_zh"] = df["step"].map({s.value: zh for s, zh in STEP_ZH.items()})
+        for name in COLUMNS:
+            if name in CODES:
+                df[name] = pd.Categorical(df[name].astype("object"), categories=CODES[name])
+            elif name in IDS:
+                df[name] = df[name].astype("str")
+            elif name in DETAILS:
+                df[name] = df[name].astype(DETAILS[name])
         return df
+
+
+def write_parquet(log: pd.DataFrame, path: str | Path) -> None:
+    """Write a case log to Parquet with its ``schema_version`` in the file's metadata.
+
+    Example:
+        >>> import tempfile
+        >>> from coordination import JointEnforcementModel
+        >>> model = JointEnforcementModel(scale=0.02, rng=1)
+        >>> model.run_for(24 * 3)
+        >>> path = Path(tempfile.mkdtemp()) / "log.parquet"
+        >>> write_parquet(model.case_log(), path)
+        >>> pq.read_schema(path).metadata[b"gridgov.schema_version"]
+        b'2'
+    """
+    table = pa.Table.from_pandas(log, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), b"gridgov.schema_version": str(SCHEMA_VERSION).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)

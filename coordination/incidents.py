@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coordination.case_log import Step
+from coordination.case_log import TOWN, Outcome, Reason, Step
 from coordination.streams import keyed_stream
 
 PLANTED_IDS_FROM = 1_000_000_000
@@ -85,11 +85,9 @@ class Incident:
     def arise(self) -> None:
         """The problem appears: start its clocks."""
         model = self.model
-        model.log.append(None, self.id, self.kind.id, self.area, self.grid, model.time,
-                         Step.OCCURRED, "town", self.kind.category,
-                         self.compound or "street", self.state.value)
+        model.log.write(self, None, Step.OCCURRED, TOWN, Outcome.OCCURRED)
         if not self.kind.needs_handling:  # a question is a call: the one who has it phones
-            model.random_resident(self.grid, self.compound).report(self, "hotline")
+            model.random_resident(self.grid, self.compound).report(self, Reason.HOTLINE)
             return
         self._schedule_harm()
         self._schedule_notice(self._notice_threshold)
@@ -242,9 +240,8 @@ class Incident:
         self.escalated = True
         self.effort *= esc.effort_factor
         self._schedule_harm()
-        self.model.log.append(self.case.id if self.case else None, self.id, self.kind.id,
-                              self.area, self.grid, self.model.time, Step.ESCALATION, "town",
-                              "escalated", esc.to, self.state.value)
+        self.model.log.write(self, self.case.id if self.case else None, Step.ESCALATION, TOWN,
+                             Outcome.ESCALATED)
 
 
 class IncidentSource:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from institutions.codes import ActorKind, Outcome, Reason
+
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
@@ -29,7 +31,7 @@ HOURS_PER_DAY = 24.0
 class JointEnforcement:
     """The town's way of running joint operations, and the officer hours they cost."""
 
-    log_name = "joint_enforcement"
+    log_actor = (ActorKind.JOINT_ENFORCEMENT, None, None)
     key = "joint_team"
 
     def __init__(self, model: JointEnforcementModel) -> None:
@@ -82,7 +84,7 @@ class JointEnforcement:
     # -- as a handler of its own: a joint team formed by a meeting ---------------------------
     def receive_order(self, case: Case) -> None:
         """A meeting hands a case to a joint team: it accepts and fixes it in a joint action."""
-        self.model.workflow.accept(case, self, "full", "joint team formed by a meeting")
+        self.model.workflow.accept(case, self, "full", Reason.JOINT_TEAM)
         self.hours_worked += case.incident.effort
         delay = float(self.spec.standing_response.sample(self.model.org_rng))
         case.schedule(self.model.time + delay, self._act, case, self._report)
@@ -91,6 +93,6 @@ class JointEnforcement:
         self.receive_order(case)
 
     def _report(self, case: Case) -> None:
-        self.model.workflow.handled(case, self, "full fix", "joint action")
+        self.model.workflow.handled(case, self, Outcome.FULL_FIX, Reason.JOINT_TEAM)
         self.model.workflow.feedback(case, self)
         self.model.centre.request_check(case)

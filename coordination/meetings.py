@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from mesa.time import EventGenerator, Schedule
 
+from institutions.codes import Reason
+
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
@@ -59,7 +61,7 @@ class ScheduledMeeting:
         owners = [h for h in centre.candidates(case.incident) if h.key in attendees
                   or h.kind_name == "property_manager"]
         if spec.joint_team and case.incident.kind.joint:
-            centre.send(case, model.joint, f"{spec.id}: joint team")
+            centre.send(case, model.joint, Reason.MEETING_JOINT_TEAM, meeting=spec.id)
             return
         if not owners or not spec.binds_owner:
             return
@@ -69,7 +71,7 @@ class ScheduledMeeting:
         case.bound = max(case.bound, spec.pressure)
         case.tried.clear()
         case.rounds = 0
-        centre.send(case, owner, f"{spec.id}: owner bound by the meeting")
+        centre.send(case, owner, Reason.MEETING_OWNER, meeting=spec.id)
 
 
 class Meetings:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import mesa
@@ -31,12 +32,12 @@ from agents import (
     PropertyManager,
     Resident,
 )
-from coordination.case_log import CaseLog, Step
+from coordination.case_log import CaseLog, Outcome, Reason, Step
 from coordination.incidents import Incident, IncidentSource
 from coordination.joint_enforcement import JointEnforcement
 from coordination.meetings import Meetings
-from coordination.metrics import compute_metrics
 from coordination.streams import keyed_stream
+from coordination.tally import SERIES, Tally
 from coordination.workflow import CaseWorkflow
 from institutions import (
     TownConfig,
@@ -83,10 +84,11 @@ class JointEnforcementModel(mesa.Model):
         self.config = apply_reforms(scaled(cfg, scale), [name for name, day in timed if day == 0])
         self.reforms_applied: list[tuple[str, float]] = [(n, 0.0) for n, d in timed if d == 0]
         self.incident_rng, self.resident_rng, self.org_rng = self.rng.spawn(3)
-        self.log = CaseLog()
+        self.log = CaseLog(clock=lambda: self.time)
+        self.tally = Tally(self)
+        self.log.subscribe(self.tally)
         self.workflow = CaseWorkflow(self, self.log)
         self.incidents: list[Incident] = []
-        self.injuries = 0
         self._build_places()
         self._build_agents()
         self.source = IncidentSource(self)
@@ -99,12 +101,7 @@ class JointEnforcementModel(mesa.Model):
                                 priority=Priority.HIGH)
         self.datacollector = mesa.DataCollector(model_reporters={
             "day": lambda m: m.time / HOURS_PER_DAY,
-            "open_cases": lambda m: len(m.workflow.open),
-            "overdue_cases": lambda m: m.workflow.overdue_count(),
-            "cases_closed": lambda m: m.workflow.closed_count,
-            "injuries": lambda m: m.injuries,
-            "resident_trust": lambda m: m.mean_trust(),
-        })
+            **{name: partial(_series_value, name=name) for name in SERIES}})
         self.schedule_recurring(self._new_day, Schedule(interval=HOURS_PER_DAY, start=0.0),
                                 priority=Priority.HIGH)
         self.schedule_recurring(self._collect, Schedule(interval=HOURS_PER_DAY,
@@ -256,12 +253,12 @@ class JointEnforcementModel(mesa.Model):
     def mean_trust(self) -> float:
         return self.trust_total / self.n_residents if self.n_residents else float("nan")
 
-    def record_injury(self, incident: Incident, victim: Any, reason: str = "") -> None:
-        self.injuries += 1
+    def record_injury(self, incident: Incident, victim: Any, reason: Reason) -> None:
+        """Someone is hurt by ``incident``: a passer-by by its hazard, or an inspector acting
+        without the licence it needs."""
         case = incident.case
-        self.log.append(case.id if case else None, incident.id, incident.kind.id, incident.area,
-                        incident.grid, self.time, Step.INJURY, victim.log_name, "injured",
-                        reason or "passer-by hurt by unsolved hazard", incident.state.value)
+        self.log.write(incident, case.id if case else None, Step.INJURY, victim.log_actor,
+                       Outcome.INJURED, reason)
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -270,14 +267,31 @@ class JointEnforcementModel(mesa.Model):
 
     # -- results -----------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
-        """The outcome measures (names in ARCHITECTURE.md), from the case log and the agents."""
-        return compute_metrics(self)
+        """Every outcome measure by name (docs/metrics.md), from the run's tally."""
+        return self.tally.metrics()
+
+    def tally_from(self, hours: float) -> Tally:
+        """A tally of the log rows written from ``hours`` on (a window), fed as the run goes.
+
+        Example:
+            >>> model = JointEnforcementModel(scale=0.05, rng=1)
+            >>> window = model.tally_from(24 * 10)
+            >>> model.run_for(24 * 20)
+            >>> 0 < window.value("cases_reported") < model.tally.value("cases_reported")
+            True
+        """
+        tally = Tally(self, since=hours)
+        self.log.subscribe(tally)
+        return tally
 
     def case_log(self) -> pd.DataFrame:
-        """One row per workflow step of every case, plus incidents' own events."""
+        """One row per workflow step of every case, plus incidents' own events (docs/case_log.md)."""
         return self.log.frame()
 
     def timeseries(self) -> pd.DataFrame:
         """The daily model-level series of the DataCollector."""
         return self.datacollector.get_model_vars_dataframe()
 
+
+def _series_value(model: JointEnforcementModel, name: str) -> Any:
+    return model.tally.value(name)

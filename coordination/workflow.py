@@ -20,7 +20,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from coordination.case_log import CaseLog, Step
+from coordination.case_log import CaseLog, Outcome, Reason, Step
 
 if TYPE_CHECKING:
     from mesa.time import Event
@@ -56,7 +56,7 @@ class Case:
     """One ticket (工单) about one incident, from its report to its evaluation."""
 
     def __init__(self, workflow: CaseWorkflow, case_id: int, incident: Incident,
-                 reporter: Any, source: str) -> None:
+                 reporter: Any, source: Reason) -> None:
         self.workflow = workflow
         self.id = case_id
         self.incident = incident
@@ -85,7 +85,13 @@ class Case:
 
     @property
     def on_spot(self) -> bool:
-        return self.source.startswith("patrol_fixed")
+        """Fixed on the spot by the inspector who reported it (简易问题快速处置)."""
+        return self.source in (Reason.PATROL_FIX, Reason.UNLICENSED_FIX)
+
+    @property
+    def called_in(self) -> bool:
+        """Reported by a resident's call (12345), not by a patrol."""
+        return self.source in (Reason.HOTLINE, Reason.REPEAT_CALL)
 
     def schedule(self, at: float, action: Callable[..., None], *args: Any) -> None:
         """Schedule the case's next step: ``action(*args)`` at time ``at``.
@@ -119,14 +125,12 @@ class CaseWorkflow:
         self.log = log
         self.cases: dict[int, Case] = {}
         self.open: dict[int, Case] = {}
-        self.closed_count = 0
         self._next_id = 1
 
     # -- helpers -----------------------------------------------------------------------------
-    def _write(self, case: Case, step: Step, actor: Any, outcome: str, reason: str = "") -> None:
-        inc = case.incident
-        self.log.append(case.id, inc.id, inc.kind.id, inc.area, inc.grid, self.model.time, step,
-                        actor_name(actor), outcome, reason, inc.state.value)
+    def _write(self, case: Case, step: Step, actor: Any, outcome: Outcome,
+               reason: Reason | None = None, **details: Any) -> None:
+        self.log.write(case.incident, case.id, step, actor.log_actor, outcome, reason, **details)
 
     def _require(self, case: Case, step: str, *allowed: CaseState) -> None:
         if case.state not in allowed:
@@ -136,12 +140,12 @@ class CaseWorkflow:
             )
 
     # -- the steps ---------------------------------------------------------------------------
-    def collect(self, incident: Incident, reporter: Any, source: str) -> Case:
-        """信息收集: a report comes in, by patrol (巡查) or hotline (12345)."""
+    def collect(self, incident: Incident, reporter: Any, source: Reason) -> Case:
+        """信息收集: a report comes in, by patrol (巡查) or hotline (12345); ``source`` says how."""
         case = Case(self, self._next_id, incident, reporter, source)
         self._next_id += 1
         self.cases[case.id] = case
-        outcome = "fixed on the spot" if source.startswith("patrol_fixed") else "reported"
+        outcome = Outcome.FIXED_ON_SPOT if case.on_spot else Outcome.REPORTED
         self._write(case, Step.COLLECT, reporter, outcome, source)
         return case
 
@@ -153,7 +157,7 @@ class CaseWorkflow:
         case.deadline = self.model.time + case.incident.kind.deadline_hours
         case.incident.case = case
         self.open[case.id] = case
-        self._write(case, Step.REGISTER, centre, "registered")
+        self._write(case, Step.REGISTER, centre, Outcome.REGISTERED, deadline=case.deadline)
         self.model.schedule_event(case.on_deadline, at=case.deadline)
 
     def merge(self, case: Case, into: Case, centre: Any) -> None:
@@ -161,44 +165,47 @@ class CaseWorkflow:
         self._require(case, "merge", CaseState.COLLECTED)
         case.state = CaseState.MERGED
         into.duplicates.append(case)
-        self._write(case, Step.REGISTER, centre, "merged", f"duplicate of case {into.id}")
+        self._write(case, Step.REGISTER, centre, Outcome.MERGED, Reason.DUPLICATE,
+                    other_case=into.id)
 
-    def reject(self, case: Case, centre: Any, reason: str) -> None:
+    def reject(self, case: Case, centre: Any, reason: Reason) -> None:
         """案卷建立: a report the intake seat does not file (the problem is already solved)."""
         self._require(case, "reject", CaseState.COLLECTED)
         case.state = CaseState.REJECTED
-        self._write(case, Step.REGISTER, centre, "rejected", reason)
+        self._write(case, Step.REGISTER, centre, Outcome.REJECTED, reason)
 
-    def dispatch(self, case: Case, centre: Any, handler: Any, reason: str) -> None:
+    def dispatch(self, case: Case, centre: Any, handler: Any, reason: Reason,
+                 **details: Any) -> None:
         """任务派遣: a work order goes to a handler chosen by the mandate map."""
         self._require(case, "dispatch", CaseState.REGISTERED, CaseState.DECLINED, CaseState.STUCK)
         case.state = CaseState.DISPATCHED
         case.handler = handler
         case.tried.add(handler.key)
-        self._write(case, Step.DISPATCH, centre, actor_name(handler), reason)
+        target_kind, target_id, _ = handler.log_actor
+        self._write(case, Step.DISPATCH, centre, Outcome.DISPATCHED, reason,
+                    target_kind=target_kind, target_id=target_id, **details)
 
-    def stuck(self, case: Case, centre: Any, reason: str) -> None:
+    def stuck(self, case: Case, centre: Any, reason: Reason, **details: Any) -> None:
         """任务派遣: nobody takes the order; the case stays open, unowned."""
         self._require(case, "give up on", CaseState.REGISTERED, CaseState.DECLINED)
         case.state = CaseState.STUCK
         case.handler = None
-        self._write(case, Step.DISPATCH, centre, "stuck", reason)
+        self._write(case, Step.DISPATCH, centre, Outcome.STUCK, reason, **details)
 
     def remind(self, case: Case) -> None:
         """任务派遣 (督办): the deadline has passed and the case is still open."""
-        self._write(case, Step.DISPATCH, self.model.centre, "overdue reminder",
-                    f"deadline {case.deadline:.0f} h passed")
+        self._write(case, Step.DISPATCH, self.model.centre, Outcome.REMINDED, Reason.DEADLINE_PASSED)
 
-    def decline(self, case: Case, handler: Any, reason: str) -> None:
+    def decline(self, case: Case, handler: Any, reason: Reason, **details: Any) -> None:
         """处理反馈: the handler sends the order back ("not ours")."""
         self._require(case, "decline", CaseState.DISPATCHED)
         case.state = CaseState.DECLINED
         case.declines += 1
         case.decliners.append(handler)
-        self._write(case, Step.FEEDBACK, handler, "declined", reason)
+        self._write(case, Step.FEEDBACK, handler, Outcome.DECLINED, reason, **details)
 
-    def accept(self, case: Case, handler: Any, plan: str, reason: str = "") -> None:
-        """任务处理: the handler takes the order on and decides how to handle it."""
+    def accept(self, case: Case, handler: Any, plan: str, reason: Reason, **details: Any) -> None:
+        """任务处理: the handler takes the order on and decides how to handle it (``plan``)."""
         allowed = [CaseState.DISPATCHED, CaseState.REWORK]
         if case.on_spot:
             allowed.append(CaseState.REGISTERED)
@@ -206,20 +213,21 @@ class CaseWorkflow:
         case.state = CaseState.ACCEPTED
         case.handler = handler
         case.plan = plan
-        self._write(case, Step.HANDLE, handler, "accepted", reason or plan)
+        self._write(case, Step.HANDLE, handler, Outcome.ACCEPTED, reason, plan=plan, **details)
 
-    def handled(self, case: Case, handler: Any, outcome: str, reason: str = "") -> None:
+    def handled(self, case: Case, handler: Any, outcome: Outcome, reason: Reason | None = None,
+                **details: Any) -> None:
         """任务处理: the work is done as planned: a full fix, a superficial fix, or nothing."""
         self._require(case, "record handling of", CaseState.ACCEPTED)
-        self._write(case, Step.HANDLE, handler, outcome, reason)
+        self._write(case, Step.HANDLE, handler, outcome, reason, **details)
 
     def feedback(self, case: Case, handler: Any) -> None:
         """处理反馈: the handler reports the order done."""
         self._require(case, "feed back", CaseState.ACCEPTED)
         case.state = CaseState.FED_BACK
-        self._write(case, Step.FEEDBACK, handler, "done", case.plan)
+        self._write(case, Step.FEEDBACK, handler, Outcome.DONE, plan=case.plan)
 
-    def verify(self, case: Case, checker: Any, passed: bool, reason: str) -> None:
+    def verify(self, case: Case, checker: Any, passed: bool, reason: Reason) -> None:
         """核查结案: the on-site check closes the case, or sends it back for rework (返工)."""
         self._require(case, "verify", CaseState.FED_BACK)
         if passed:
@@ -227,23 +235,13 @@ class CaseWorkflow:
             case.closed_at = self.model.time
             case.incident.case = None
             del self.open[case.id]
-            self.closed_count += 1
-            self._write(case, Step.VERIFY, checker, "closed", reason)
+            self._write(case, Step.VERIFY, checker, Outcome.CLOSED, reason)
         else:
             case.state = CaseState.REWORK
-            self._write(case, Step.VERIFY, checker, "rework", reason)
+            self._write(case, Step.VERIFY, checker, Outcome.REWORK, reason)
 
-    def evaluate(self, case: Case, evaluator: Any, rating: str, reason: str) -> None:
+    def evaluate(self, case: Case, evaluator: Any, rating: Outcome, callers: int,
+                 satisfied: int) -> None:
         """综合评价: the closed case is rated (好/良/差) and the reporters are called back."""
         self._require(case, "evaluate", CaseState.CLOSED)
-        self._write(case, Step.EVALUATE, evaluator, rating, reason)
-
-    def overdue_count(self) -> int:
-        """Open cases past their deadline."""
-        now = self.model.time
-        return sum(1 for c in self.open.values() if c.deadline is not None and c.deadline < now)
-
-
-def actor_name(actor: Any) -> str:
-    """How an actor appears in the log: ``department:cheng_guan``, ``resident:4711`` …"""
-    return actor if isinstance(actor, str) else actor.log_name
+        self._write(case, Step.EVALUATE, evaluator, rating, callers=callers, satisfied=satisfied)

@@ -4,7 +4,7 @@ scenarios, and read sweep results (``gridgov dashboard``; pages in :mod:`dashboa
 The modules below the pages do one job each and import no Solara: :mod:`dashboards.state`
 (a run of the model and its daily history), :mod:`dashboards.town_map`,
 :mod:`dashboards.charts`, :mod:`dashboards.referral_network` (matplotlib figures) and
-:mod:`dashboards.i18n` (every UI string in English and Chinese).
+:mod:`coordination.words`, the one catalogue of words in English and Chinese.
 
 Example:
     >>> from dashboards.state import ExploreRun, ExploreSettings

@@ -9,7 +9,7 @@ from __future__ import annotations
 import solara
 from solara.alias import rv
 
-from dashboards.i18n import t
+from coordination.words import t
 from dashboards.pages import compare, explore, sweep_results, train
 from dashboards.session import Session, SessionContext
 

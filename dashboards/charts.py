@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from coordination.tally import PROPERTY_MANAGERS
+from coordination.words import Lang, Names, metric_label, t
 from dashboards.figures import BlitFigure, new_figure, plot_lang, styled
-from dashboards.i18n import Lang, metric_label, t
-from dashboards.state import PROPERTY_MANAGERS, History
+from dashboards.state import History
 
 if TYPE_CHECKING:
     from coordination import JointEnforcementModel
@@ -38,9 +39,9 @@ DIFF_METRICS = ("open_cases", "real_resolution_rate", "injuries", "declines", "r
 
 def handler_labels(model: JointEnforcementModel, lang: Lang = "en") -> dict[str, str]:
     """Department ids (and the property managers together) as a reader names them."""
-    labels = {d.id: (d.name_zh or d.name or d.id) if lang == "zh" else (d.name or d.id)
-              for d in model.config.departments}
-    labels[PROPERTY_MANAGERS] = "物业公司" if lang == "zh" else "Property managers"
+    names = Names(model.config, lang)
+    labels = {d.id: names.handler("department", d.id) for d in model.config.departments}
+    labels[PROPERTY_MANAGERS] = t("property_managers", lang)
     return labels
 
 
@@ -167,7 +168,7 @@ class LiveCharts:
         self._set_limits(s, switches)
         for key, line in self.lines.items():
             line.set_data(s["day"], s[key])
-        share = history.workload_share()
+        share = history.workload_share
         for key, bar in zip(self.keys, self.bars, strict=True):
             bar.set_width(share.get(key, 0.0))
         return self.blit.png()

@@ -14,7 +14,7 @@ from typing import Any
 import solara
 from solara.alias import rv
 
-from dashboards.i18n import Lang, choice_label, lever_label, t
+from coordination.words import Lang, Names, choice_label, lever_label, t
 from dashboards.levers import (
     MEETING_KINDS,
     MEETING_NUMBERS,
@@ -32,13 +32,11 @@ Setter = Callable[[ExploreSettings], None]
 
 def _label(spec: LeverSpec, cfg: TownConfig, lang: Lang) -> str:
     parts = spec.path.split(".")
+    names = Names(cfg, lang)
     if parts[0] == "departments" and len(parts) == 3:
-        d = next(d for d in cfg.departments if d.id == parts[1])
-        name = (d.name_zh or d.name) if lang == "zh" else (d.name or d.id)
-        return f"{name}:人数" if lang == "zh" else f"{name}: officers"
+        return t("officers_of", lang, name=names.handler("department", parts[1]))
     if parts[0] == "inspectors" and len(parts) == 3:
-        team = next(x for x in cfg.inspectors if x.id == parts[1])
-        return f"{team.name or team.id}:人数" if lang == "zh" else f"{team.name or team.id}: count"
+        return t("members_of", lang, name=names.team(parts[1]))
     return lever_label(spec.path, lang)
 
 

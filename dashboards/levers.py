@@ -28,7 +28,7 @@ from typing import Any, Literal
 import annotated_types
 from pydantic import BaseModel
 
-from dashboards.i18n import Lang, t
+from coordination.words import Lang, t
 from institutions import TownConfig, load_preset  # noqa: F401  (load_preset: doctest)
 from institutions import levers as lv
 from institutions.schema import Department, GridCentre, InspectorTeam
@@ -96,7 +96,7 @@ def field_specs(model: type[BaseModel], prefix: str, only: tuple[str, ...] = ())
 
 
 def lever_specs(cfg: TownConfig) -> dict[str, list[LeverSpec]]:
-    """All levers of a town, by section (the keys are :mod:`dashboards.i18n` strings)."""
+    """All levers of a town, by section (the keys are :mod:`coordination.words` strings)."""
     inst = "institutions"
     staffing = field_specs(GridCentre, "centre", only=("intake_seats", "dispatch_seats"))
     officers = field_specs(Department, "departments.X", only=("officers",))[0]

@@ -19,8 +19,8 @@ from collections import Counter
 import networkx as nx
 from matplotlib.figure import Figure
 
+from coordination.words import Lang, t
 from dashboards.figures import new_figure, plot_lang, style
-from dashboards.i18n import Lang, t
 
 
 def referral_graph(hops: Counter[tuple[str, str]], workload: Counter[str] | None = None

@@ -16,7 +16,7 @@ from typing import Any
 
 import solara
 
-from dashboards.i18n import Lang
+from coordination.words import Lang
 from dashboards.state import DEFAULT_SCALE, ExploreRun, ExploreSettings
 from institutions import ConfigError
 

@@ -1,9 +1,8 @@
 """A run of the model as the dashboard shows it: the settings it was built from, the model,
 and its day-by-day history (one entry per simulated day).
 
-The history reads only the case-log rows written since the day before, so recording a day
-costs the same on day 300 as on day 3, whatever the length of the log. Its figures follow the
-definitions of :func:`coordination.metrics.compute_metrics` (same names, same values).
+The history records, each day, the model's tally (:mod:`coordination.tally`): the same figures,
+by the same definitions, as ``model.metrics()`` and the model's DataCollector.
 
 Example:
     >>> run = ExploreRun(ExploreSettings(scale=0.02, seed=3))
@@ -17,36 +16,19 @@ Example:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import pandas as pd
 
-from coordination import JointEnforcementModel, Step
-from coordination.case_log import COLUMNS
+from coordination import JointEnforcementModel
+from coordination.tally import SERIES
 from institutions import ConfigError, TownConfig, apply_reforms, load_preset, scaled, with_overrides
 from institutions.reforms import reform_names
+from institutions.units import HOURS_PER_DAY
 
 DEFAULT_SCALE = 0.25
 """The dashboard's default town size: a quarter of N town (45,000 residents as Mesa agents)."""
-HOURS_PER_DAY = 24
-PROPERTY_MANAGERS = "property_managers"
-
-_CASE, _INCIDENT, _STEP, _OUTCOME, _STATE = (
-    COLUMNS.index(c) for c in ("case_id", "incident_id", "step", "outcome", "incident_state"))
-
-
-def handler_key(actor: str) -> str:
-    """The workload key of a dispatch target: a department's id, or all property managers as one.
-
-    Example:
-        >>> handler_key("department:cheng_guan"), handler_key("property_manager:pm_a")
-        ('cheng_guan', 'property_managers')
-    """
-    kind, _, key = actor.partition(":")
-    return PROPERTY_MANAGERS if kind == "property_manager" else (key or kind)
 
 
 @dataclass
@@ -73,58 +55,17 @@ class ExploreSettings:
 
 
 class History:
-    """The daily series of one run: cases, rates, harm, trust, workload and referrals."""
-
-    SERIES = ("day", "open_cases", "overdue_cases", "cases_registered", "cases_closed",
-              "closure_rate", "real_resolution_rate", "injuries", "resident_trust", "declines",
-              "paper_closures")
+    """The daily series of one run (day 0 included): :data:`coordination.tally.SERIES`."""
 
     def __init__(self) -> None:
-        self.series: dict[str, list[float]] = {name: [] for name in self.SERIES}
-        self.workload: Counter[str] = Counter()
-        self.routes: dict[int, list[str]] = {}  # case id -> handlers it was dispatched to, in order
-        self.reported: set[int] = set()  # incidents reported at least once
-        self.closed_incidents: set[int] = set()  # incidents with a closed case
-        self._seen = 0
-        self._registered = self._closed = self._fixed = self._declines = self._paper = 0
+        self.series: dict[str, list[float]] = {name: [] for name in ("day", *SERIES)}
+        self.workload_share: dict[str, float] = {}  # today's, by department
 
     def record(self, model: JointEnforcementModel) -> None:
-        """Read the log rows written since the last call and add today's entry."""
-        rows = model.log.rows
-        for row in rows[self._seen:]:
-            step, outcome = row[_STEP], row[_OUTCOME]
-            if step == Step.COLLECT:
-                self.reported.add(row[_INCIDENT])
-            elif step == Step.REGISTER and outcome == "registered":
-                self._registered += 1
-            elif step == Step.VERIFY and outcome == "closed":
-                self._closed += 1
-                self._fixed += row[_STATE] == "fixed"
-                self.closed_incidents.add(row[_INCIDENT])
-            elif step == Step.FEEDBACK and outcome == "declined":
-                self._declines += 1
-            elif step == Step.HANDLE and outcome == "closed on paper":
-                self._paper += 1
-            elif step == Step.DISPATCH and outcome not in ("stuck", "overdue reminder"):
-                key = handler_key(outcome)
-                self.workload[key] += 1
-                self.routes.setdefault(row[_CASE], []).append(key)
-        self._seen = len(rows)
-        reg = self._registered
-        values = {
-            "day": model.time / HOURS_PER_DAY,
-            "open_cases": len(model.workflow.open),
-            "overdue_cases": model.workflow.overdue_count(),
-            "cases_registered": reg,
-            "cases_closed": self._closed,
-            "closure_rate": self._closed / reg if reg else float("nan"),
-            "real_resolution_rate": self._fixed / reg if reg else float("nan"),
-            "injuries": model.injuries,
-            "resident_trust": model.mean_trust(),
-            "declines": self._declines,
-            "paper_closures": self._paper,
-        }
-        for name, value in values.items():
+        """Add today's entry from the model's tally."""
+        self.series["day"].append(model.time / HOURS_PER_DAY)
+        self.workload_share = model.tally.value("workload_share")
+        for name, value in model.tally.values(SERIES).items():
             self.series[name].append(value)
 
     @classmethod
@@ -141,20 +82,6 @@ class History:
     def latest(self) -> dict[str, float]:
         """Today's entry."""
         return {name: values[-1] for name, values in self.series.items()}
-
-    def workload_share(self) -> dict[str, float]:
-        """Share of work orders by department (property managers together), as in the metrics."""
-        total = sum(self.workload.values())
-        return {k: v / total for k, v in sorted(self.workload.items())} if total else {}
-
-    def referrals(self) -> Counter[tuple[str, str]]:
-        """Hops between handlers of the cases that moved: ``(from, to) -> number of hops``."""
-        hops: Counter[tuple[str, str]] = Counter()
-        for route in self.routes.values():
-            for a, b in pairwise(route):
-                if a != b:
-                    hops[(a, b)] += 1
-        return hops
 
 
 class ExploreRun:

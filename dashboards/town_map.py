@@ -9,10 +9,9 @@ Example:
     >>> from coordination import JointEnforcementModel
     >>> model = JointEnforcementModel(scale=0.02, rng=1)
     >>> model.run_for(24 * 5)
-    >>> history = History.of(model)
-    >>> sum(len(v) for v in problem_points(model, history).values()) > 0
+    >>> sum(len(v) for v in problem_points(model).values()) > 0
     True
-    >>> TownMap(model, lang="zh").png(model, history)[:4]
+    >>> TownMap(model, lang="zh").png(model)[:4]
     b'\\x89PNG'
 """
 
@@ -26,9 +25,8 @@ from matplotlib.patches import Rectangle
 
 from coordination import CaseState
 from coordination.incidents import Incident
+from coordination.words import Lang, t
 from dashboards.figures import BlitFigure, new_figure, plot_lang, styled
-from dashboards.i18n import Lang, t
-from dashboards.state import History
 
 if TYPE_CHECKING:
     from coordination import JointEnforcementModel
@@ -56,29 +54,28 @@ AREA_COLOURS = ("#eef3fb", "#f5f0e6", "#eef7ee", "#f7eef4", "#f2f2f2", "#eef6f7"
 FILLED = ("st_waiting", "st_dispatched", "st_declined", "st_handling", "st_checking")
 
 
-def status(incident: Incident, history: History) -> str | None:
+def status(incident: Incident, model: JointEnforcementModel) -> str | None:
     """The map category of a problem, or None when there is nothing left to show."""
     if incident.solved or not incident.kind.needs_handling:
         return None
     case = incident.case  # the open, registered case about it, if any
     if case is not None and case.is_open:
         return STATUS_OF_CASE.get(case.state, "st_waiting")
-    if incident.id in history.closed_incidents:
+    if incident.id in model.tally.closed_incidents:
         return "st_closed_unfixed"
-    if incident.id in history.reported:
+    if incident.id in model.tally.reported_incidents:
         return "st_waiting"
     return "st_unreported"
 
 
-def problem_points(model: JointEnforcementModel, history: History
-                   ) -> dict[str, list[tuple[float, float, bool, bool]]]:
+def problem_points(model: JointEnforcementModel) -> dict[str, list[tuple[float, float, bool, bool]]]:
     """Problems to draw by category: ``(x, y, hazardous, overdue)`` each."""
     now = model.time
     points: dict[str, list[tuple[float, float, bool, bool]]] = {k: [] for k in COLOURS}
     for incident in model.incidents:
         if incident.time > now:
             continue
-        category = status(incident, history)
+        category = status(incident, model)
         if category is None:
             continue
         case = incident.case
@@ -97,9 +94,9 @@ class TownMap:
         >>> from coordination import JointEnforcementModel
         >>> model = JointEnforcementModel(scale=0.02, rng=1)
         >>> town = TownMap(model)
-        >>> before = town.png(model, History.of(model))
+        >>> before = town.png(model)
         >>> model.run_for(24 * 10)
-        >>> before != town.png(model, History.of(model))
+        >>> before != town.png(model)
         True
     """
 
@@ -188,8 +185,7 @@ class TownMap:
                     ys.append(gy + 0.04 + 0.92 * ((k * 0.5698403) % 1.0))
         return xs, ys
 
-    def png(self, model: JointEnforcementModel, history: History,
-            highlight: Incident | None = None) -> bytes:
+    def png(self, model: JointEnforcementModel, highlight: Incident | None = None) -> bytes:
         """The town now as PNG bytes; ``highlight`` rings one problem (a scenario's planted case)."""
         staff = self._staff_key(model)
         if staff != self._staff:  # training, volunteers or staffing changed during the run
@@ -198,7 +194,7 @@ class TownMap:
                 self.inspectors.set_offsets(np.column_stack(self._inspector_xy(model)) if sum(staff)
                                             else np.empty((0, 2)))
             self.blit.invalidate()
-        points = problem_points(model, history)
+        points = problem_points(model)
         for (category, hazardous), layer in self.layers.items():
             mine = [p for p in points[category] if p[2] == hazardous]
             layer.set_offsets(np.array([(p[0], p[1]) for p in mine]) if mine else np.empty((0, 2)))

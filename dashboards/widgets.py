@@ -10,7 +10,7 @@ import reacton.ipywidgets as rw
 import solara
 from solara.alias import rv
 
-from dashboards.i18n import Lang
+from coordination.words import Lang
 from dashboards.levers import LeverSpec, check_number
 
 

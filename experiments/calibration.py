@@ -35,51 +35,50 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coordination import JointEnforcementModel
+from coordination import JointEnforcementModel, Tally
+from coordination.tally import MEASURES, METRICS
 from institutions import TownConfig, with_overrides
 from institutions.schema import Calibration, CalibrationParameter
 
 HOURS_PER_DAY = 24
-HOTLINE = ("hotline", "repeat")
 
 
-def measure(model: JointEnforcementModel, start: float, names: list[str]) -> dict[str, float]:
-    """The named measures over the window from ``start`` (hours) to now."""
-    log = model.case_log()
-    window = log[log["time"] >= start]
-    calls = window[(window["step"] == "collect") & window["reason"].isin(HOTLINE)]
-    cases = window[(window["step"] == "register") & (window["outcome"] == "registered")
-                   & window["case_id"].isin(calls["case_id"])]["case_id"]
-    first = (log[(log["step"] == "dispatch") & log["case_id"].isin(cases)
-                 & ~log["outcome"].isin(["stuck", "overdue reminder"])]
-             .drop_duplicates("case_id")["outcome"].str.partition(":")[2])
-    fixed = log[(log["step"] == "verify") & (log["outcome"] == "closed")
-                & (log["incident_state"] == "fixed") & log["case_id"].isin(cases)]
-    metrics = None
+def measure(window: Tally, names: list[str]) -> dict[str, float]:
+    """The named measures: the hotline figures of the ``window`` (a tally made by
+    :meth:`~coordination.JointEnforcementModel.tally_from`), other metrics of the whole run."""
     out = {}
     for name in names:
-        if name == "hotline_tickets":
-            out[name] = float(len(calls))
-        elif name == "hotline_registered":
-            out[name] = float(len(cases))
-        elif name.startswith("hotline_dispatched."):
-            out[name] = float((first == name.partition(".")[2]).sum())
-        elif name == "hotline_solved_share":
-            out[name] = len(fixed) / len(cases) if len(cases) else math.nan
+        base, _, handler = name.partition(".")
+        if base == "hotline_dispatched" and handler:
+            out[name] = float(window.value(base).get(handler, 0))
+        elif base.startswith("hotline_") and base in MEASURES and not handler:
+            out[name] = float(window.value(name))
+        elif name in METRICS and name != "workload_share":
+            out[name] = float(window.model.tally.value(name))
         else:
-            metrics = metrics or model.metrics()
-            if name not in metrics:
-                raise ValueError(f"calibration measure '{name}' is not known")
-            out[name] = float(metrics[name])
+            raise ValueError(f"calibration measure '{name}' is not known")
     return out
+
+
+def run_window(cfg: TownConfig, seed: int, scale: float = 1.0) -> dict[str, float]:
+    """One run of ``cfg`` over its calibration window: the targets' measures.
+
+    Example:
+        >>> from institutions import load_preset
+        >>> m = run_window(load_preset("c_town"), seed=1, scale=0.05)
+        >>> 0 <= m["hotline_registered"] <= m["hotline_tickets"]
+        True
+    """
+    spec = cfg.calibration
+    model = JointEnforcementModel(cfg, scale=scale, rng=seed)
+    window = model.tally_from(HOURS_PER_DAY * spec.warmup_days)
+    model.run_for(HOURS_PER_DAY * (spec.warmup_days + spec.days))
+    return measure(window, [t.measure for t in spec.targets])
 
 
 def _one(job: tuple[TownConfig, int]) -> dict[str, float]:
     cfg, seed = job
-    spec = cfg.calibration
-    model = JointEnforcementModel(cfg, rng=seed)
-    model.run_for(HOURS_PER_DAY * (spec.warmup_days + spec.days))
-    return measure(model, HOURS_PER_DAY * spec.warmup_days, [t.measure for t in spec.targets])
+    return run_window(cfg, seed)
 
 
 @dataclass

@@ -94,19 +94,18 @@ def _escalated(model: JointEnforcementModel, incident: Incident) -> bool:
 
 def _unlicensed_or_left(model: JointEnforcementModel, incident: Incident) -> bool:
     mine = _steps(model, incident)
-    unlicensed = bool((mine["reason"] == "patrol_fixed_unlicensed").any())
+    unlicensed = bool((mine["reason"] == "unlicensed_fix").any())
     return unlicensed or not _fixed_within(incident, 3)
 
 
 def squad_month(model: JointEnforcementModel, since: float) -> dict[str, float]:
     """The catch-all squad's month: its share of the orders dispatched since ``since`` (hours)
     and the share of those cases really resolved (closed with the problem fixed)."""
-    squad = f"department:{model.config.centre.catch_all}"
     log = model.case_log()
     log = log[log["time"] >= since]
-    sent = log[(log["step"] == "dispatch") & log["outcome"].str.contains(":", regex=False)]
-    first = sent.drop_duplicates("case_id")
-    mine = set(first.loc[first["outcome"] == squad, "case_id"])
+    first = log[log["outcome"] == "dispatched"].drop_duplicates("case_id")
+    squad = (first["target_kind"] == "department") & (first["target_id"] == model.config.centre.catch_all)
+    mine = set(first.loc[squad, "case_id"])
     closed = log[(log["step"] == "verify") & (log["outcome"] == "closed") & log["case_id"].isin(mine)]
     return {"squad_share": len(mine) / len(first) if len(first) else float("nan"),
             "squad_resolved": float((closed["incident_state"] == "fixed").sum() / len(mine))

@@ -14,14 +14,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from coordination import METRIC_NAMES, JointEnforcementModel
+from coordination import METRIC_NAMES, SCHEMA_VERSION, JointEnforcementModel
+from coordination.case_log import write_parquet
+from coordination.words import metric_label, t
 from experiments import run_replications, summarise
 from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.cli_common import REFORM_HELP, bad_input, check_common, check_out, err, run_days, town
 from gridgov.cli_scenario import app as scenario_app
+from gridgov.scenario_page import setting_label
 from institutions import (
     ConfigError,
     list_presets,
@@ -162,10 +166,10 @@ def _fmt(x: float) -> str:
 
 def _print_comparison(summary, title: str) -> None:
     settings = list(dict.fromkeys(summary["setting"]))
-    table = Table(title=title, caption="mean [95% CI]; Δ = paired difference from baseline [95% CI]")
-    table.add_column("metric")
+    table = Table(title=Text(title), caption=t("compare_caption"))
+    table.add_column(t("metric"))
     for s in settings:
-        table.add_column(s, justify="right")
+        table.add_column(Text(setting_label(s)), justify="right")
     for metric, rows in summary.groupby("metric", sort=False):
         cells = []
         for s in settings:
@@ -174,7 +178,7 @@ def _print_comparison(summary, title: str) -> None:
             if s != BASELINE:
                 cell += f"\nΔ {_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
             cells.append(cell)
-        table.add_row(metric, *cells)
+        table.add_row(metric_label(metric), *cells)
     Console().print(table)
 
 
@@ -252,26 +256,27 @@ def reforms_list() -> None:
 
 def _write_outputs(out: Path, model: JointEnforcementModel, metrics: dict, run_args: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "metrics.json",
-                 lambda p: p.write_text(to_json({"run": run_args, "metrics": metrics}, indent=2)))
+    document = {"schema_version": SCHEMA_VERSION, "run": run_args, "metrics": metrics}
+    write_atomic(out / "metrics.json", lambda p: p.write_text(to_json(document, indent=2)))
     write_atomic(out / "config.json",
                  lambda p: p.write_text(to_json(model.config.model_dump(mode="json"), indent=2)))
     log = model.case_log()
-    write_atomic(out / "case_log.parquet", lambda p: log.to_parquet(p, index=False))
+    write_atomic(out / "case_log.parquet", lambda p: write_parquet(log, p))
     series = model.timeseries().reset_index(drop=True)
     write_atomic(out / "timeseries.parquet", lambda p: series.to_parquet(p, index=False))
 
 
 def _print_metrics(metrics: dict, title: str) -> None:
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table = Table(title=Text(title))
+    table.add_column(t("metric"))
+    table.add_column(t("metric_name"), style="dim")
+    table.add_column(t("value"), justify="right")
     for name, value in metrics.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v:.0%}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
         elif isinstance(value, float):
             value = f"{value:.3f}"
-        table.add_row(name, str(value))
+        table.add_row(metric_label(name), name, Text(str(value)))
     Console().print(table)
 
 

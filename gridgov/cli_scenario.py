@@ -13,16 +13,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
+from coordination.words import Lang, Names, check_lang, say
 from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
 from gridgov.cli_common import REFORM_HELP, bad_input, check_out, err
-from institutions import ConfigError
+from gridgov.scenario_page import outcome_value, scenario_page, setting_label
+from institutions import ConfigError, load_preset
 
 app = typer.Typer(help="Training scenarios: the paper's failures, replayed and explained.",
                   no_args_is_help=True)
-LANGS = ("en", "zh")
 
 
 @app.command("list")
@@ -47,23 +49,31 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `
         _check_lang(lang)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    zh = lang == "zh"
-    p = sc.plant
-    where = f"{p.kind} in grid {p.grid}" + (f", compound {p.compound}" if p.compound else "")
+    zh, p = lang == "zh", sc.plant
+    names = Names(load_preset(sc.preset), lang)
+
+    def w(key: str, **fields: object) -> str:
+        return say("page", key, lang, **fields)
+
+    where = w("planted_where", kind=names.kind(p.kind), grid=p.grid) + (
+        w("planted_compound", compound=p.compound) if p.compound else "")
     lines = [f"{sc.title_zh if zh else sc.title}",
              f"  {sc.summary_zh if zh else sc.summary}",
-             f"  town: {sc.preset}; planted: {where} on day {p.day:g}; followed {sc.follow_days} days"
-             + (f"; {p.passers_per_hour:g} passers an hour" if p.passers_per_hour else "")
-             + (f"; stays {p.lasts_hours:g} h" if p.lasts_hours else ""),
-             f"  failure: {sc.failure_zh if zh else sc.failure}",
-             f"  paper: {sc.source}",
-             f"  reforms that address it: {', '.join(sc.reforms)}"]
+             "  " + w("show_plant", town=sc.preset, where=where, day=f"{p.day:g}", days=sc.follow_days)
+             + (w("show_footfall", n=f"{p.passers_per_hour:g}") if p.passers_per_hour else "")
+             + (w("show_stays", hours=f"{p.lasts_hours:g}") if p.lasts_hours else ""),
+             f"  {w('failure')}: {sc.failure_zh if zh else sc.failure}",
+             f"  {w('source')}: {sc.source}",
+             f"  {w('addressed_by')}: " + say("words", "list_sep", lang).join(
+                 setting_label(r, lang) for r in sc.reforms)]
     typer.echo("\n".join(lines))
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise ConfigError(f"--lang: '{lang}' is not allowed; allowed: {', '.join(LANGS)}")
+def _check_lang(lang: str) -> Lang:
+    try:
+        return check_lang(lang)
+    except ValueError as exc:
+        raise ConfigError(f"--{exc}") from None
 
 
 @app.command("run")
@@ -121,8 +131,6 @@ def scenario_run(
         rates = failure_rates(runs)
     document = _document(sc.name, stories, rates, reps, lang)
     if out is not None:
-        from gridgov.scenario_page import scenario_page
-
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / "scenario.json", lambda p: p.write_text(to_json(document, indent=2)))
         if runs is not None:
@@ -142,40 +150,45 @@ def _document(name: str, stories: list[Story], rates, reps: int, lang: str) -> d
         "failure": sc.failure_zh if lang == "zh" else sc.failure, "seed": stories[0].seed,
         "lang": lang, "reps": reps,
         "stories": [{"setting": s.setting, "failed": s.failed, "outcome": s.outcome,
-                     "timeline": s.timeline.drop(columns=["step_zh"]).to_dict(orient="records")}
+                     "timeline": s.timeline.to_dict(orient="records")}
                     for s in stories],
         "failure_rates": None if rates is None else rates.to_dict(orient="records"),
     }
 
 
-def _print(name: str, stories: list[Story], rates, lang: str) -> None:
+def _print(name: str, stories: list[Story], rates, lang: Lang) -> None:
     sc, console, zh = get_scenario(name), Console(), lang == "zh"
-    console.print(f"[bold]{sc.title_zh if zh else sc.title}[/]  ({sc.preset}, seed {stories[0].seed})")
-    console.print(sc.summary_zh if zh else sc.summary, highlight=False)
-    console.print(f"[dim]{sc.source}[/]", highlight=False)
-    console.print(f"failure: {sc.failure_zh if zh else sc.failure}", highlight=False)
+
+    def w(key: str, **fields: object) -> str:
+        return say("page", key, lang, **fields)
+
+    console.print(Text(f"{sc.title_zh if zh else sc.title}", style="bold")
+                  + Text(f"  ({sc.preset}, {w('seed')} {stories[0].seed})"))
+    console.print(Text(sc.summary_zh if zh else sc.summary))
+    console.print(Text(sc.source, style="dim"))
+    console.print(Text(f"{w('failure')}: {sc.failure_zh if zh else sc.failure}"))
     for story in stories:
-        table = Table(title=f"{story.setting}: {'FAILED' if story.failed else 'no failure'}",
-                      show_lines=False, title_justify="left")
-        table.add_column("when", no_wrap=True)
-        table.add_column("what happened", overflow="fold")
+        title = w("failed_title" if story.failed else "not_failed_title",
+                  setting=setting_label(story.setting, lang))
+        table = Table(title=title, show_lines=False, title_justify="left")
+        table.add_column(w("when"), no_wrap=True)
+        table.add_column(w("what"), overflow="fold")
         for r in story.timeline.itertuples():
-            table.add_row(r.when, r.text)
+            table.add_row(Text(r.when), Text(r.text))
         console.print(table)
-    side = Table(title="outcome, same seed, side by side", title_justify="left")
+    side = Table(title=w("side_by_side"), title_justify="left")
     side.add_column("")
     for s in stories:
-        side.add_column(s.setting, justify="right")
-    side.add_row("failure", *("yes" if s.failed else "no" for s in stories))
+        side.add_column(Text(setting_label(s.setting, lang)), justify="right")
+    side.add_row(w("failed"), *(outcome_value("failed", s.failed, lang) for s in stories))
     for key in stories[0].outcome:
-        side.add_row(key, *("–" if s.outcome[key] is None else str(s.outcome[key]) for s in stories))
+        side.add_row(w(key), *(outcome_value(key, s.outcome[key], lang) for s in stories))
     console.print(side)
     if rates is not None:
-        table = Table(title=f"probability of the failure over {int(rates['reps'].iloc[0])} "
-                            "replications (same seeds for every setting)", title_justify="left")
-        for col in ("setting", "failures", "probability", "95% interval (Wilson)"):
-            table.add_column(col, justify="left" if col == "setting" else "right")
+        table = Table(title=w("rates_title", reps=int(rates["reps"].iloc[0])), title_justify="left")
+        for col in ("setting", "failures", "probability", "wilson"):
+            table.add_column(w(col), justify="left" if col == "setting" else "right")
         for r in rates.itertuples():
-            table.add_row(r.setting, f"{r.failures}/{r.reps}", f"{r.rate:.0%}",
-                          f"{r.ci_low:.0%} – {r.ci_high:.0%}")
+            table.add_row(Text(setting_label(r.setting, lang)), f"{r.failures}/{r.reps}",
+                          f"{r.rate:.0%}", f"{r.ci_low:.0%} – {r.ci_high:.0%}")
         console.print(table)

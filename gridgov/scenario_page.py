@@ -27,32 +27,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
+from coordination.words import Lang, reform_label, say
 from experiments.scenarios import get_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from coordination.timeline import Lang
     from experiments.scenarios import Story
 
-WORDS = {
-    "en": {"story": "What happens", "source": "Source", "failure": "Failure", "map": "Where",
-           "timeline": "Timeline", "outcome": "Outcome", "chance": "Chance of the failure",
-           "setting": "setting", "seed": "seed", "reps": "replications", "failed": "failure",
-           "yes": "yes", "no": "no", "baseline": "own institutions", "planted": "the planted problem",
-           "others": "other problems still open", "interval": "95% Wilson interval",
-           "when": "when", "what": "what happened", "state": "state at the end",
-           "days_to_fix": "days to a real fix", "injuries": "injuries", "escalated": "escalated",
-           "cases": "cases opened", "sent_back": "orders sent back"},
-    "zh": {"story": "情景", "source": "出处", "failure": "失败标准", "map": "发生地点",
-           "timeline": "时间线", "outcome": "结果", "chance": "失败概率",
-           "setting": "制度设置", "seed": "随机种子", "reps": "重复次数", "failed": "是否失败",
-           "yes": "是", "no": "否", "baseline": "现行制度", "planted": "植入的问题",
-           "others": "其他未解决问题", "interval": "95% Wilson 区间",
-           "when": "时间", "what": "经过", "state": "最终状态",
-           "days_to_fix": "真正解决用时(天)", "injuries": "受伤人数", "escalated": "是否升级",
-           "cases": "立案次数", "sent_back": "退单次数"},
-}
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em;color:#222;
 max-width:1500px}
@@ -76,7 +58,7 @@ def _svg(fig: plt.Figure) -> str:
 
 def town_map(story: Story, lang: Lang = "en") -> str:
     """The town's grids and compounds, the problems still open at the end, and the planted one."""
-    model, w = story.model, WORDS[lang]
+    model = story.model
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     for grid, (x, y) in model.grid_origin.items():
         ax.add_patch(Rectangle((x, y), 1, 1, fill=False, lw=1, ec="#888"))
@@ -86,10 +68,10 @@ def town_map(story: Story, lang: Lang = "en") -> str:
     still = [i.xy for i in model.incidents if not i.solved and i is not story.incident]
     if still:
         ox, oy = zip(*still, strict=True)
-        ax.scatter(ox, oy, s=6, color="#f0a35e", alpha=0.6, label=w["others"], zorder=2)
+        ax.scatter(ox, oy, s=6, color="#f0a35e", alpha=0.6, label=say("page", "others", lang), zorder=2)
     px, py = story.incident.xy
     ax.scatter([px], [py], marker="*", s=380, color="#b00020", edgecolor="k", zorder=3,
-               label=w["planted"])
+               label=say("page", "planted", lang))
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -100,9 +82,8 @@ def town_map(story: Story, lang: Lang = "en") -> str:
 
 def failure_chart(rates: pd.DataFrame, lang: Lang = "en") -> str:
     """The failure probability under each setting, with its 95% interval."""
-    w = WORDS[lang]
-    labels = [f"{w['baseline'] if r.setting == 'baseline' else r.setting}\n"
-              f"{r.rate:.0%} ({r.failures}/{r.reps})" for r in rates.itertuples()]
+    labels = [f"{setting_label(r.setting, lang)}\n{r.rate:.0%} ({r.failures}/{r.reps})"
+              for r in rates.itertuples()]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.55 * len(rates)))
     y = range(len(rates))
     err = [rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]]
@@ -110,49 +91,70 @@ def failure_chart(rates: pd.DataFrame, lang: Lang = "en") -> str:
     ax.set_yticks(list(y), labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"{w['chance']} ({w['interval']})")
+    ax.set_xlabel(f"{say('page', 'chance', lang)} ({say('page', 'interval', lang)})")
     return _svg(fig)
 
 
-def _cell(value: object, w: dict[str, str]) -> str:
+def setting_label(setting: str, lang: Lang = "en") -> str:
+    """A setting as a reader names it: the town's own institutions, or its reforms.
+
+    Example:
+        >>> setting_label("baseline", "zh"), setting_label("department_kpis@30", "en")
+        ('现行制度', 'department KPIs (from day 30)')
+    """
+    if setting == "baseline":
+        return say("page", "baseline", lang)
+    name, _, day = setting.partition("@")
+    label = reform_label(name, lang)
+    return say("page", "from_day", lang, setting=label, day=day) if day else label
+
+
+def outcome_value(key: str, value: object, lang: Lang = "en") -> str:
+    """One entry of a scenario's outcome as text: yes/no, the problem's state, a number, or –."""
     if isinstance(value, bool):
-        return w["yes"] if value else w["no"]
-    return "–" if value is None else html.escape(str(value))
+        return say("page", "yes" if value else "no", lang)
+    if value is None:
+        return "–"
+    return say("state", str(value), lang) if key == "state" else str(value)
 
 
 def scenario_page(name: str, stories: Sequence[Story], rates: pd.DataFrame | None,
                   lang: Lang = "en") -> str:
     """The whole page: the stories under each setting (same seed) and, if given, the failure
     probabilities over replications."""
-    sc, w, e = get_scenario(name), WORDS[lang], html.escape
+    sc, e = get_scenario(name), html.escape
     zh = lang == "zh"
-    settings = [w["baseline"] if s.setting == "baseline" else s.setting for s in stories]
+
+    def w(key: str) -> str:
+        return say("page", key, lang)
+
+    settings = [setting_label(s.setting, lang) for s in stories]
     parts = [f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>",
              f"<title>{e(sc.title_zh if zh else sc.title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{e(sc.title_zh if zh else sc.title)}</h1>",
              f"<p>{e(sc.summary_zh if zh else sc.summary)}</p>",
-             f"<blockquote>{w['source']}: {e(sc.source)}</blockquote>",
-             f"<p><b>{w['failure']}:</b> {e(sc.failure_zh if zh else sc.failure)}. "
-             f"{w['seed']} {stories[0].seed}.</p>",
+             f"<blockquote>{w('source')}: {e(sc.source)}</blockquote>",
+             f"<p><b>{w('failure')}:</b> {e(sc.failure_zh if zh else sc.failure)}. "
+             f"{w('seed')} {stories[0].seed}.</p>",
              "<div class='row'>",
-             f"<div class='col'><h2>{w['map']}</h2>{town_map(stories[0], lang)}</div>"]
+             f"<div class='col'><h2>{w('map')}</h2>{town_map(stories[0], lang)}</div>"]
     if rates is not None:
-        parts.append(f"<div class='col'><h2>{w['chance']}</h2>{failure_chart(rates, lang)}"
-                     f"<p>{w['reps']}: {int(rates['reps'].iloc[0])}</p></div>")
+        parts.append(f"<div class='col'><h2>{w('chance')}</h2>{failure_chart(rates, lang)}"
+                     f"<p>{w('reps')}: {int(rates['reps'].iloc[0])}</p></div>")
     parts.append("</div>")
     head = "".join(f"<th>{e(s)}</th>" for s in settings)
-    rows = [f"<tr><th>{w['failed']}</th>" + "".join(
-        f"<td class='{'fail' if s.failed else 'ok'}'>{_cell(s.failed, w)}</td>" for s in stories)
-        + "</tr>"]
+    rows = [f"<tr><th>{w('failed')}</th>" + "".join(
+        f"<td class='{'fail' if s.failed else 'ok'}'>{outcome_value('failed', s.failed, lang)}</td>"
+        for s in stories) + "</tr>"]
     for key in stories[0].outcome:
-        rows.append(f"<tr><th>{w.get(key, key)}</th>"
-                    + "".join(f"<td>{_cell(s.outcome[key], w)}</td>" for s in stories) + "</tr>")
-    parts.append(f"<h2>{w['outcome']}</h2><table><tr><th></th>{head}</tr>{''.join(rows)}</table>")
-    parts.append(f"<h2>{w['timeline']}</h2><div class='row'>")
+        rows.append(f"<tr><th>{w(key)}</th>" + "".join(
+            f"<td>{e(outcome_value(key, s.outcome[key], lang))}</td>" for s in stories) + "</tr>")
+    parts.append(f"<h2>{w('outcome')}</h2><table><tr><th></th>{head}</tr>{''.join(rows)}</table>")
+    parts.append(f"<h2>{w('timeline')}</h2><div class='row'>")
     for label, story in zip(settings, stories, strict=True):
         body = "".join(f"<tr><td>{e(r.when)}</td><td>{e(r.text)}</td></tr>"
                        for r in story.timeline.itertuples())
-        parts.append(f"<div class='col'><h3>{e(label)}</h3><table><tr><th>{w['when']}</th>"
-                     f"<th>{w['what']}</th></tr>{body}</table></div>")
+        parts.append(f"<div class='col'><h3>{e(label)}</h3><table><tr><th>{w('when')}</th>"
+                     f"<th>{w('what')}</th></tr>{body}</table></div>")
     parts.append("</div></body></html>")
     return "\n".join(parts)

@@ -56,6 +56,7 @@ class Area(Section):
 
     id: str
     name: str = ""
+    name_zh: str = ""
     kind: Literal["urban", "suburban", "village"] = "urban"
 
 
@@ -141,6 +142,7 @@ class InspectorTeam(Section):
 
     id: str
     name: str = ""
+    name_zh: str = ""
     count: NonNegativeInt
     grids: list[str] | None = None
     shift: Shift = Shift()
@@ -168,9 +170,10 @@ class Hazard(Section):
 
 
 class Escalation(Section):
-    """What an unsolved (or mishandled) problem grows into, and when."""
+    """What an unsolved (or mishandled) problem grows into (``to``, in Chinese ``to_zh``), and when."""
 
     to: str
+    to_zh: str = ""
     after_hours: Distribution
     hazard_factor: float = Field(3.0, ge=1.0)
     effort_factor: float = Field(3.0, ge=1.0)

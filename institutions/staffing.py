@@ -36,14 +36,14 @@ def patrol_teams(cfg: TownConfig) -> list[InspectorTeam]:
     out = inst.outsourcing
     if out.contractors > 0:
         teams.append(InspectorTeam(
-            id="contractors", name="外包专业服务 (contractors)", count=out.contractors,
+            id="contractors", name="contractors", name_zh="外包专业服务", count=out.contractors,
             coverage_per_shift=0.1, competence=dict.fromkeys(out.domains, out.competence),
             default_competence=0.0, qualifications=out.qualifications, on_spot_fix=True))
     part = inst.participation
     volunteers = round(part.volunteers_per_10k * cfg.population / 10_000)
     if volunteers > 0:
         teams.append(InspectorTeam(
-            id="volunteers", name="志愿者 (volunteers)", count=volunteers,
+            id="volunteers", name="volunteers", name_zh="志愿者", count=volunteers,
             coverage_per_shift=0.05, default_competence=part.volunteer_competence,
             on_spot_fix=False))
     return teams

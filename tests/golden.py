@@ -59,15 +59,10 @@ def run_case(preset: str, setting: str) -> dict[str, Any]:
 
 def calibration_case() -> dict[str, Any]:
     """C town's hotline figures over its calibration window, at a tenth of its size."""
-    from coordination import JointEnforcementModel
-    from experiments.calibration import measure
+    from experiments.calibration import run_window
     from institutions import load_preset
 
-    cfg = load_preset("c_town")
-    spec = cfg.calibration
-    model = JointEnforcementModel(cfg, scale=0.1, rng=3)
-    model.run_for(24 * (spec.warmup_days + spec.days))
-    return _plain(measure(model, 24 * spec.warmup_days, [t.measure for t in spec.targets]))
+    return _plain(run_window(load_preset("c_town"), seed=3, scale=0.1))
 
 
 def scenario_cases() -> dict[str, Any]:

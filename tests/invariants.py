@@ -14,7 +14,7 @@ def assert_no_closure_without_check(log: pd.DataFrame) -> None:
     """Each closure is an inspector's on-site check of a feedback, and nothing follows it."""
     cases = log[log["case_id"].notna()].sort_values(["case_id", "time"], kind="stable")
     for case_id, rows in cases.groupby("case_id"):
-        steps = list(zip(rows["step"], rows["outcome"], rows["actor"], strict=True))
+        steps = list(zip(rows["step"], rows["outcome"], rows["actor_kind"], strict=True))
         assert steps[0][0] == "collect", f"case {case_id} does not start with a report"
         awaiting_check = False
         closed = False
@@ -25,7 +25,7 @@ def assert_no_closure_without_check(log: pd.DataFrame) -> None:
                 awaiting_check = True
             elif step == "verify":
                 assert awaiting_check, f"case {case_id}: checked without a feedback"
-                assert actor.startswith("inspector:"), f"case {case_id}: checked by {actor}"
+                assert actor == "inspector", f"case {case_id}: checked by {actor}"
                 awaiting_check = False
                 closed = outcome == "closed"
             elif step == "evaluate":

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from coordination import SCHEMA_VERSION, Outcome
+from coordination.case_log import COLUMNS
 from tests.conftest import DATA
 
 
@@ -36,12 +39,15 @@ def test_run_out_writes_parquet_a_user_can_read(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "River village" in done.stdout
     log = pd.read_parquet(out / "case_log.parquet")
-    assert {"case_id", "step", "actor", "outcome", "reason", "step_zh"} <= set(log.columns)
+    assert list(log.columns) == list(COLUMNS)
     assert (log["step"] == "collect").sum() > 0
+    assert str(log["outcome"].dtype) == "category" and set(log["outcome"]) <= set(Outcome)
+    assert pq.read_schema(out / "case_log.parquet").metadata[b"gridgov.schema_version"] == b"2"
     series = pd.read_parquet(out / "timeseries.parquet")
     assert len(series) == 15
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["run"]["days"] == 15 and "cases_closed" in saved["metrics"]
+    assert saved["schema_version"] == SCHEMA_VERSION
     assert json.loads((out / "config.json").read_text())["town"]["name"] == "River village"
     assert not list(out.glob(".*.tmp"))
 
@@ -155,7 +161,7 @@ def test_compare_prints_means_and_paired_differences(tmp_path):
     assert len(runs) == 9 and set(runs["seed"]) == {1, 2, 3}
     table = gridgov("compare", "--reform", "department_kpis", "--reps", "2", "--days", "10",
                     "--scale", "0.05", "--metric", "declines")
-    assert "Δ" in table.stdout and "department_kpis" in table.stdout
+    assert "Δ" in table.stdout and "department KPIs" in table.stdout
 
 
 def test_reforms_lists_every_reform():

@@ -41,8 +41,8 @@ def run_stats(args: tuple[str, int, dict]) -> dict:
     log = model.case_log()
     m = model.metrics()
     declined = log[(log["step"] == "feedback") & (log["outcome"] == "declined")]
-    pm_signs = log[(log["step"] == "handle") & (log["outcome"] == "superficial fix")
-                   & log["actor"].str.startswith("property_manager:")
+    pm_signs = log[(log["step"] == "handle") & (log["outcome"] == "superficial_fix")
+                   & (log["actor_kind"] == "property_manager")
                    & (log["kind"] == "manhole_cover_compound")]
     stuck = log[(log["step"] == "dispatch") & (log["outcome"] == "stuck")]
     closed = log[(log["step"] == "verify") & (log["outcome"] == "closed")].set_index("case_id")["time"]
@@ -252,7 +252,7 @@ def _model(overrides: dict | None = None, reforms: list[str] | None = None, scal
 def test_escalation_authority_has_a_leader_order_owners_after_declines():
     model = _model({"institutions.authority.kind": "escalation"})
     log = model.case_log()
-    ordered = log[(log["step"] == "dispatch") & (log["reason"] == "leader's order after declines")]
+    ordered = log[(log["step"] == "dispatch") & (log["reason"] == "leader_order")]
     assert len(ordered) > 0
     for case_id in ordered["case_id"].head(10):
         after = log[(log["case_id"] == case_id) & (log["time"] >= ordered[

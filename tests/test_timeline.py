@@ -21,14 +21,15 @@ def test_a_planted_problem_leaves_the_towns_own_incidents_alone():
     planted, cover = _run(True)
     log_a, log_b = plain.case_log(), planted.case_log()
     occurred = lambda log: log[(log["step"] == "occurred") & (log["incident_id"] < 10**9)][  # noqa: E731
-        ["incident_id", "kind", "grid", "time", "reason"]].reset_index(drop=True)
+        ["incident_id", "kind", "grid", "compound", "time"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(occurred(log_a), occurred(log_b))
     assert (log_b["incident_id"] == cover.id).sum() > 1  # it went through the workflow
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", ["appears in compound g1-a1", "the grid centre opens case", "物业公司 A", "weighed"]),
-    ("zh", ["出现窨井盖缺失", "网格中心立案", "派单至物业公司 A", "签收"]),
+    ("en", ["appears in compound g1-a1", "the grid centre opens case", "Property manager A",
+            "expected costs in officer-hours"]),
+    ("zh", ["出现窨井盖缺失", "网格中心立案", "派单至物业公司 A", "签收", "预期成本"]),
 ])
 def test_the_timeline_names_each_actor_and_step_in_both_languages(lang, words):
     model, cover = _run(True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coordination import CaseState, JointEnforcementModel, WorkflowError
+from coordination import CaseState, JointEnforcementModel, Outcome, Reason, WorkflowError
+from coordination.words import say
 from tests.conftest import run_town
 from tests.invariants import (
     assert_every_report_accounted_for,
@@ -44,34 +45,37 @@ def test_the_seven_steps_appear_in_order_for_a_dispatched_case(n_town_month):
     assert firsts[:2] == ["collect", "register"]
     assert [s for s in firsts if s in {"dispatch", "handle", "feedback", "verify", "evaluate"}] == [
         "dispatch", "handle", "feedback", "verify", "evaluate"]
-    assert set(log["step_zh"].dropna()) >= {"信息收集", "案卷建立", "任务派遣", "任务处理", "处理反馈",
-                                            "核查结案", "综合评价"}
+    assert {say("step", s, "zh") for s in set(log["step"])} >= {
+        "信息收集", "案卷建立", "任务派遣", "任务处理", "处理反馈", "核查结案", "综合评价"}
 
 
 def test_a_false_closure_caught_by_the_check_goes_back_to_its_handler(n_town_month):
     log = n_town_month.case_log()
     reworks = log[(log["step"] == "verify") & (log["outcome"] == "rework")]
     assert len(reworks) > 0
-    assert set(reworks["reason"]) <= {"only a superficial fix", "nothing was done"}
+    assert set(reworks["reason"]) <= {"superficial_caught", "nothing_done"}
     for _, row in reworks.head(20).iterrows():
         rows = log[(log["case_id"] == row["case_id"]) & (log["time"] >= row["time"])]
         handler = log[(log["case_id"] == row["case_id"]) & (log["step"] == "feedback")
-                      & (log["time"] <= row["time"])]["actor"].iloc[-1]
+                      & (log["time"] <= row["time"])][["actor_kind", "actor_id"]].iloc[-1].tolist()
         after = rows[rows["step"] == "handle"]
         if len(after):  # unless the run ended first
-            assert after["actor"].iloc[0] == handler
+            assert after[["actor_kind", "actor_id"]].iloc[0].tolist() == handler
 
 
 def test_the_workflow_refuses_a_closure_out_of_order(n_town_month):
-    workflow = n_town_month.workflow
+    model = n_town_month
+    workflow = model.workflow
     case = next(c for c in workflow.cases.values() if c.state is CaseState.CLOSED)
+    inspector = model.random_inspector(case.incident.grid)
     with pytest.raises(WorkflowError, match="cannot verify"):
-        workflow.verify(case, "inspector:test", True, "again")
-    fresh = workflow.collect(case.incident, "resident:test", "hotline")
+        workflow.verify(case, inspector, True, Reason.FIXED)
+    caller = model.random_resident(case.incident.grid)
+    fresh = workflow.collect(case.incident, caller, Reason.HOTLINE)
     with pytest.raises(WorkflowError, match="cannot verify from state 'collected'"):
-        workflow.verify(fresh, "inspector:test", True, "skip the steps")
+        workflow.verify(fresh, inspector, True, Reason.FIXED)
     with pytest.raises(WorkflowError, match="cannot evaluate"):
-        workflow.evaluate(fresh, "centre", "好", "too early")
+        workflow.evaluate(fresh, model.centre, Outcome.GOOD, callers=1, satisfied=1)
 
 
 def test_duplicate_reports_merge_into_the_open_case(village):
@@ -80,8 +84,8 @@ def test_duplicate_reports_merge_into_the_open_case(village):
     merged = log[(log["step"] == "register") & (log["outcome"] == "merged")]
     assert len(merged) > 0
     for _, row in merged.iterrows():
-        target = int(row["reason"].removeprefix("duplicate of case "))
-        first = log[(log["case_id"] == target) & (log["step"] == "register")].iloc[0]
+        assert row["reason"] == "duplicate"
+        first = log[(log["case_id"] == row["other_case"]) & (log["step"] == "register")].iloc[0]
         assert first["incident_id"] == row["incident_id"] and first["time"] <= row["time"]
 
 
@@ -103,5 +107,5 @@ def test_a_question_is_one_call_answered_without_a_case(village):
     assert (asked["step"] == "collect").sum() == arisen  # one call each
     filed = asked[asked["step"] == "register"]
     assert set(filed["outcome"]) == {"rejected"}
-    assert set(filed["reason"]) == {"no handling needed: answered by the hotline"}
+    assert set(filed["reason"]) == {"answered_by_hotline"}
     assert not (asked["step"] == "dispatch").any()

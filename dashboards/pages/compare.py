@@ -15,8 +15,8 @@ from collections.abc import Callable
 import solara
 from solara.alias import rv
 
+from coordination.words import Lang, metric_label, reform_label, t
 from dashboards.charts import DifferenceCharts
-from dashboards.i18n import Lang, metric_label, reform_label, t
 from dashboards.levers import LeverSpec
 from dashboards.pages.explore import SEED, fmt, town_name
 from dashboards.session import CompareState, setting_label, use_session
@@ -86,7 +86,7 @@ def Side(title: str, run: ExploreRun, version: int, lang: Lang, css: str):
     """One setting: its name, today's figures and its map."""
     town = solara.use_memo(lambda: TownMap(run.model, lang=lang, map_height=2.3, legend_height=0.8),
                            [id(run), lang])
-    image = solara.use_memo(lambda: town.png(run.model, run.history), [id(run), lang, version])
+    image = solara.use_memo(lambda: town.png(run.model), [id(run), lang, version])
     latest = run.history.latest()
     with solara.Column(style={"flex": "1 1 0", "min-width": "0", "gap": "4px"}, classes=[css]):
         solara.Text(title, style={"font-weight": "700", "font-size": "1.05rem"})

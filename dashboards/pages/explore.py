@@ -16,10 +16,10 @@ from functools import cache
 import solara
 from solara.alias import rv
 
-from coordination.timeline import actor_label, timeline
+from coordination.timeline import timeline
+from coordination.words import Lang, Names, metric_label, reform_label, t
 from dashboards.charts import LiveCharts, handler_labels
 from dashboards.figures import render
-from dashboards.i18n import Lang, metric_label, reform_label, t
 from dashboards.lever_panel import LeverPanel
 from dashboards.levers import LeverSpec
 from dashboards.referral_network import draw_referrals, referral_graph
@@ -47,12 +47,6 @@ def _town(name: str) -> tuple[str, str]:
 def town_name(preset: str, lang: Lang) -> str:
     """A preset as a reader names it: ``N town`` / ``嘉定区 N 镇``."""
     return _town(preset)[1 if lang == "zh" else 0]
-
-
-def when(hours: float, lang: Lang) -> str:
-    """A model time as a reader says it: ``Day 3 14:05`` / ``第 3 天 14:05``."""
-    clock = f"{int(hours % 24):02d}:{int(hours * 60 % 60):02d}"
-    return f"{t('day_n', lang, n=int(hours // 24))} {clock}"
 
 
 def fmt(name: str, value: float) -> str:
@@ -161,7 +155,7 @@ def TownView(ex: ExploreState, lang: Lang):
     version = ex.version.value
     run = ex.run
     town = solara.use_memo(lambda: TownMap(run.model, lang=lang), [id(run), lang])
-    image = solara.use_memo(lambda: town.png(run.model, run.history), [id(run), lang, version])
+    image = solara.use_memo(lambda: town.png(run.model), [id(run), lang, version])
     PngImage(image, max_width="640px", classes=["town-map"])
 
 
@@ -200,17 +194,12 @@ def NowStrip(ex: ExploreState, lang: Lang):
 
 def troubled_cases(run: ExploreRun, lang: Lang, limit: int = 40) -> list[tuple[int, str]]:
     """Cases to inspect, the most dispatched first: ``(case id, label)``."""
-    cases = run.model.workflow.cases
-    routes = run.history.routes
-    ranked = sorted(routes, key=lambda c: (-len(routes[c]), c))[:limit]
-    out = []
-    for case_id in ranked:
-        kind = cases[case_id].incident.kind
-        name = (kind.name_zh or kind.name or kind.id) if lang == "zh" else (kind.name or kind.id)
-        hops = len(routes[case_id])
-        hops_text = f"{hops}×" if lang == "en" else f"派单{hops}次"
-        out.append((case_id, f"#{case_id} · {name} · {hops_text}"))
-    return out
+    cases, names = run.model.workflow.cases, Names(run.model.config, lang)
+    sent = run.model.tally.dispatches_of
+    ranked = sorted(sent, key=lambda c: (-sent[c], c))[:limit]
+    return [(case_id, t("case_label", lang, case=case_id, hops=sent[case_id],
+                        kind=names.kind(cases[case_id].incident.kind.id)))
+            for case_id in ranked]
 
 
 @solara.component
@@ -233,9 +222,7 @@ def CaseInspector(ex: ExploreState, lang: Lang):
         if case_id is None:
             return []
         frame = timeline(run.model, known[case_id].incident.id, lang)
-        step_col = "step_zh" if lang == "zh" else "step"
-        return [(when(r["time"], lang), r[step_col], actor_label(run.model, r["actor"], lang), r["text"])
-                for _, r in frame.iterrows()]
+        return list(frame[["when", "step_name", "who", "text"]].itertuples(index=False, name=None))
 
     rows = solara.use_memo(story, [id(run), lang, version, case_id])
     with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
@@ -255,16 +242,16 @@ def Referrals(ex: ExploreState, lang: Lang):
     """The referral network of cases that moved between departments."""
     _ = ex.version.value
     run = ex.run
-    hops = run.history.referrals()
+    hops = Counter(run.model.tally.hops)
     key = tuple(sorted(hops.items()))
-    orders = Counter(run.history.workload)
+    orders = Counter(run.model.tally.workload)
 
     def draw() -> tuple[tuple[int, str], bytes] | None:
         # in a thread, once the steps pause: a step shows its map and charts without waiting for
         # this, and Play does not draw a network for every day it passes
         time.sleep(NETWORK_DELAY_S)
         with ex.lock:  # Play may be stepping the run in another thread
-            moved_on = tuple(sorted(run.history.referrals().items())) != key
+            moved_on = tuple(sorted(run.model.tally.hops.items())) != key
         if moved_on:
             return None  # the task of the newer day draws it
         return (id(run), lang), render(draw_referrals, referral_graph(hops, orders),

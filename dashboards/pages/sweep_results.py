@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import solara
 
+from coordination.words import Lang, metric_label, t
 from dashboards.charts import draw_heatmap, draw_indices, draw_response
 from dashboards.figures import render
-from dashboards.i18n import Lang, metric_label, t
 from dashboards.session import SweepState, use_session
 from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response
 from dashboards.widgets import ChoiceField, PngImage

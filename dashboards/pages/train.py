@@ -11,25 +11,20 @@ import math
 
 import solara
 
-from coordination.timeline import actor_label, timeline
-from dashboards.i18n import Lang, reform_label, t
-from dashboards.pages.explore import SEED, when
+from coordination.timeline import timeline
+from coordination.words import Lang, reform_label, t
+from dashboards.pages.explore import SEED
 from dashboards.session import TrainState, use_session
-from dashboards.state import History
 from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
 from experiments.scenarios import SCENARIOS, run_scenario
 from institutions import REFORMS
 
-HOURS_PER_DAY = 24
-
 
 def story_rows(story, lang: Lang) -> list[tuple[str, str, str, str]]:
     """The planted problem's timeline in ``lang``: (when, step, who, what and why)."""
     frame = timeline(story.model, story.incident.id, lang)
-    step_col = "step_zh" if lang == "zh" else "step"
-    return [(when(r["time"], lang), r[step_col], actor_label(story.model, r["actor"], lang), r["text"])
-            for _, r in frame.iterrows()]
+    return list(frame[["when", "step_name", "who", "text"]].itertuples(index=False, name=None))
 
 
 def advance_replay(state: TrainState, hours: float) -> None:
@@ -116,7 +111,7 @@ def StoryView(tr: TrainState, lang: Lang):
         model = tr.replay
         if tr.town is None or tr.town[0] is not model or tr.town[1] != lang:
             tr.town = (model, lang, TownMap(model, lang=lang))
-        return tr.town[2].png(model, History.of(model), highlight=tr.replay_incident)
+        return tr.town[2].png(model, highlight=tr.replay_incident)
 
     image = solara.use_memo(town_png, [id(story), lang, index])
     when_, step, who, what = rows[index]
