@@ -24,6 +24,7 @@ from agents.workforce import Workforce
 from institutions.assessment import Stakes, stakes_for
 from institutions.codes import ActorKind, Outcome, Reason
 from institutions.staffing import handler_skill
+from institutions.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from coordination.incidents import Incident
@@ -67,7 +68,7 @@ class WorkOrderHandler(mesa.Agent):
         """Days of accepted work ahead of a new order (0 when idle; large with no crew)."""
         if self.crew.size == 0:
             return float(len(self.waiting) + 1)
-        return self.crew.backlog_hours(self.model.time) / (24.0 * self.crew.size)
+        return self.crew.backlog_hours(self.model.time) / (HOURS_PER_DAY * self.crew.size)
 
     def stakes(self) -> Stakes:
         """What outcomes cost this handler under the institutions in force now."""

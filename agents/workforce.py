@@ -19,8 +19,7 @@ from __future__ import annotations
 import math
 
 from institutions.schema import Shift
-
-HOURS_PER_DAY = 24.0
+from institutions.units import HOURS_PER_DAY
 
 
 def advance_on_duty(now: float, hours: float, shift: Shift) -> float:

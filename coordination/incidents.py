@@ -26,6 +26,7 @@ import numpy as np
 
 from coordination.case_log import TOWN, Outcome, Reason, Step
 from coordination.streams import keyed_stream
+from institutions.units import HOURS_PER_DAY
 
 PLANTED_IDS_FROM = 1_000_000_000
 """Planted incidents (training scenarios) are numbered from here, apart from the town's own."""
@@ -322,7 +323,7 @@ class IncidentSource:
         # The same ten uniforms per incident whatever the config, turned into values by
         # quantiles, so that runs under other settings stay coupled draw for draw.
         u = rng.random(10).tolist()
-        time = day_start + 24.0 * u[0]
+        time = day_start + HOURS_PER_DAY * u[0]
         compound = None
         if compounds:
             sizes = np.array([n for _, n in compounds], dtype=float)

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from institutions.codes import ActorKind, Outcome, Reason
+from institutions.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
     from institutions.levers import JointEnforcement as JointEnforcementLever
 
-HOURS_PER_DAY = 24.0
 
 
 class JointEnforcement:

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 from mesa.time import EventGenerator, Schedule
 
 from institutions.codes import Reason
+from institutions.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
     from coordination.workflow import Case
     from institutions.levers import Meeting
 
-HOURS_PER_DAY = 24.0
 
 
 class ScheduledMeeting:

@@ -21,11 +21,11 @@ from dashboards.levers import (
     LeverSpec,
     lever_specs,
     meetings_with,
-    value_at,
 )
 from dashboards.state import ExploreSettings
 from dashboards.widgets import ChoiceField, NumberField
 from institutions import ConfigError, TownConfig, load_preset
+from institutions.paths import value_at
 
 Setter = Callable[[ExploreSettings], None]
 

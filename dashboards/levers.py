@@ -120,22 +120,6 @@ def lever_specs(cfg: TownConfig) -> dict[str, list[LeverSpec]]:
     }
 
 
-def value_at(data: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path of a config dump; list items are addressed by id.
-
-    Example:
-        >>> value_at(load_preset("n_town").model_dump(), "departments.cheng_guan.officers")
-        20
-    """
-    node: Any = data
-    for key in path.split("."):
-        if isinstance(node, list):
-            node = next(item for item in node if isinstance(item, dict) and item.get("id") == key)
-        else:
-            node = node[key]
-    return node
-
-
 def check_number(spec: LeverSpec, text: str, lang: Lang = "en") -> tuple[float | int | None, str | None]:
     """Parse a number typed for ``spec``: ``(value, None)``, or ``(None, message)`` to show."""
     raw = text.strip()

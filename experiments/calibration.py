@@ -27,20 +27,17 @@ Example:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from coordination import JointEnforcementModel, Tally
 from coordination.tally import MEASURES, METRICS
-from institutions import TownConfig, with_overrides
+from experiments.replications import run_all
+from institutions import HOURS_PER_DAY, TownConfig, with_overrides
+from institutions.paths import value_at
 from institutions.schema import Calibration, CalibrationParameter
-
-HOURS_PER_DAY = 24
 
 
 def measure(window: Tally, names: list[str]) -> dict[str, float]:
@@ -81,32 +78,15 @@ def _one(job: tuple[TownConfig, int]) -> dict[str, float]:
     return run_window(cfg, seed)
 
 
-@dataclass
-class Evaluator:
-    """Runs a config over seeds (in parallel) and averages the measures."""
-
-    workers: int = 1
-
-    def __post_init__(self) -> None:
-        self._pool = ProcessPoolExecutor(self.workers) if self.workers > 1 else None
-
-    def runs(self, cfg: TownConfig, seeds: range) -> pd.DataFrame:
-        jobs = [(cfg, s) for s in seeds]
-        rows = list(self._pool.map(_one, jobs)) if self._pool else [_one(j) for j in jobs]
-        return pd.DataFrame(rows, index=pd.Index(list(seeds), name="seed"))
-
-    def close(self) -> None:
-        if self._pool:
-            self._pool.shutdown()
+def runs(cfg: TownConfig, seeds: range, workers: int | None = 1) -> pd.DataFrame:
+    """The targets' measures of ``cfg`` over ``seeds`` (on ``workers`` processes), one row a seed."""
+    rows = run_all(_one, [(cfg, s) for s in seeds], workers=workers)
+    return pd.DataFrame(rows, index=pd.Index(list(seeds), name="seed"))
 
 
 def current_value(cfg: TownConfig, path: str) -> float:
     """The value of a dotted config path (list items by id)."""
-    node: object = cfg.model_dump()
-    for key in path.split("."):
-        node = (next(i for i in node if i.get("id") == key) if isinstance(node, list)
-                else node[key])
-    return float(node)
+    return float(value_at(cfg.model_dump(), path))
 
 
 def objective(spec: Calibration, means: dict[str, float]) -> float:
@@ -128,45 +108,37 @@ def _step(p: CalibrationParameter, value: float, ratio: float, gain: float) -> f
 
 
 def search(cfg: TownConfig, *, iterations: int | None = None, seeds: int | None = None,
-           workers: int = 1, progress: Callable[[int, float], None] | None = None
+           workers: int | None = 1, progress: Callable[[int, float], None] | None = None
            ) -> tuple[dict[str, float], float]:
     """Stochastic fixed-point search (method of simulated moments): each free parameter is
     scaled by (target / simulated)^(gain / elasticity) of the measure it drives, all at once,
     with a gain falling from 0.8 as 0.8 / (1 + k/4), each simulated measure averaged over the
     same seeds at every iteration; the values of the best iteration are returned."""
     spec = cfg.calibration
-    evaluator = Evaluator(workers)
     seed_range = range(1, (seeds or spec.seeds) + 1)
     values = {p.path: current_value(cfg, p.path) for p in spec.parameters}
     targets = {t.measure: t.value for t in spec.targets}
     best: tuple[float, dict[str, float]] = (math.inf, values)
-    try:
-        for k in range(iterations or spec.iterations):
-            means = evaluator.runs(with_overrides(cfg, values), seed_range).mean().to_dict()
-            loss = objective(spec, means)
-            if loss < best[0]:
-                best = (loss, dict(values))
-            if progress:
-                progress(k + 1, loss)
-            gain = 0.8 / (1 + k / 4)
-            values = {p.path: _step(p, values[p.path], targets[p.drives] / max(
-                means[p.drives], 1e-9), gain) for p in spec.parameters}
-    finally:
-        evaluator.close()
+    for k in range(iterations or spec.iterations):
+        means = runs(with_overrides(cfg, values), seed_range, workers).mean().to_dict()
+        loss = objective(spec, means)
+        if loss < best[0]:
+            best = (loss, dict(values))
+        if progress:
+            progress(k + 1, loss)
+        gain = 0.8 / (1 + k / 4)
+        values = {p.path: _step(p, values[p.path], targets[p.drives] / max(
+            means[p.drives], 1e-9), gain) for p in spec.parameters}
     return best[1], best[0]
 
 
-def check(cfg: TownConfig, *, seeds: int | None = None, workers: int = 1) -> pd.DataFrame:
+def check(cfg: TownConfig, *, seeds: int | None = None, workers: int | None = 1) -> pd.DataFrame:
     """Targets against results over the check seeds: mean, spread, relative error, within?"""
     spec = cfg.calibration
-    evaluator = Evaluator(workers)
-    try:
-        runs = evaluator.runs(cfg, range(1, (seeds or spec.check_seeds) + 1))
-    finally:
-        evaluator.close()
+    table = runs(cfg, range(1, (seeds or spec.check_seeds) + 1), workers)
     rows = []
     for t in spec.targets:
-        v = runs[t.measure].to_numpy(dtype=float)
+        v = table[t.measure].to_numpy(dtype=float)
         mean, sd = float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else math.nan
         rel = (mean - t.value) / t.value
         rows.append({"measure": t.measure, "target": t.value, "mean": mean, "sd": sd,
@@ -174,7 +146,3 @@ def check(cfg: TownConfig, *, seeds: int | None = None, workers: int = 1) -> pd.
                      "relative_error": rel, "tolerance": t.tolerance,
                      "within": abs(rel) <= t.tolerance, "source": t.source})
     return pd.DataFrame(rows)
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1

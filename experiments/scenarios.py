@@ -25,8 +25,8 @@ from coordination.incidents import Incident
 from coordination.timeline import Lang, timeline
 from experiments.replications import BASELINE, check_setting, reforms_of, run_all
 from institutions import ConfigError, load_preset
+from institutions.units import HOURS_PER_DAY
 
-HOURS_PER_DAY = 24.0
 Failed = Callable[[JointEnforcementModel, Incident], bool]
 
 

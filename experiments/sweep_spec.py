@@ -35,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from coordination import METRIC_NAMES
 from experiments.replications import check_setting
 from institutions import ConfigError, TownConfig, load_config, load_preset, parse_reform, with_overrides
+from institutions.errors import describe_validation_error
+from institutions.paths import value_at
 
 REFORMS_PARAMETER = "reforms"
 SCALAR_METRICS = tuple(m for m in METRIC_NAMES if m != "workload_share")
@@ -136,7 +138,6 @@ class SweepSpec(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_FIELDS = {"": SweepSpec, "design": Design, "parameters": Parameter}
 _LEAF_KEYS = set(Parameter.model_fields)
 
 
@@ -153,30 +154,6 @@ def _flatten_parameters(table: Any, prefix: str = "") -> Any:
         else:
             flat[name] = value
     return flat
-
-
-def _describe(exc: ValidationError, source: str) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        field = ".".join(loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            owner = "parameters" if loc[0] == "parameters" else ("design" if loc[0] == "design" else "")
-            allowed = ", ".join(_FIELDS[owner].model_fields)
-            parts.append(f"{field}: not a field; allowed: {allowed}")
-            continue
-        msg = err["msg"].removeprefix("Value error, ")
-        given = err.get("input")
-        shown = "" if isinstance(given, dict) or err["type"] == "missing" else f" (given: {given!r})"
-        parts.append(f"{field}: {msg}{shown}")
-    return f"{source}: " + "; ".join(parts)
-
-
-def _current_value(cfg: TownConfig, path: str) -> Any:
-    node: Any = cfg.model_dump()
-    for key in path.split("."):
-        node = (next(i for i in node if i.get("id") == key) if isinstance(node, list) else node[key])
-    return node
 
 
 def check_against_town(spec: SweepSpec, base: TownConfig) -> SweepSpec:
@@ -211,14 +188,10 @@ def check_against_town(spec: SweepSpec, base: TownConfig) -> SweepSpec:
             resolved[name] = par
             continue
         try:
-            current = _current_value(base, name)
-        except (KeyError, StopIteration, TypeError, AttributeError):
-            try:
-                with_overrides(base, {name: None})
-            except ConfigError as exc:
-                raise ConfigError(f"{where}: not a field of the town ({exc}); name a field by its "
-                                  "dotted path, or use 'reforms'") from None
-            raise
+            current = value_at(base.model_dump(), name)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: not a field of the town ({exc}); name a field by its "
+                              "dotted path, or use 'reforms'") from None
         if par.categorical:
             trials = list(par.values or [])
         else:
@@ -252,7 +225,7 @@ def parse_spec(text: str, source: str = "sweep spec", folder: Path | None = None
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(describe_validation_error(exc, source, SweepSpec)) from None
     if spec.config is not None:
         if "preset" in spec.model_fields_set:
             raise ConfigError(f"{source}: give `preset` or `config` (a town TOML file), not both")

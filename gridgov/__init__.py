@@ -4,4 +4,7 @@ The model lives in the packages ``institutions`` (rules as data), ``agents`` (wh
 ``coordination`` (where they meet); this package holds the command line on top.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("gridgov")
+"""The installed distribution's version (from pyproject.toml)."""

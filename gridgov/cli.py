@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -23,7 +23,22 @@ from experiments import run_replications, summarise
 from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
-from gridgov.cli_common import REFORM_HELP, bad_input, check_common, check_out, err, run_days, town
+from gridgov.cli_common import (
+    REFORM_HELP,
+    ConfigFile,
+    Days,
+    Preset,
+    Reforms,
+    Scale,
+    Workers,
+    bad_input,
+    check_common,
+    check_out,
+    err,
+    progress_bar,
+    run_days,
+    town,
+)
 from gridgov.cli_scenario import app as scenario_app
 from gridgov.scenario_page import setting_label
 from institutions import (
@@ -62,12 +77,12 @@ def main(
 
 @app.command()
 def run(
-    preset: Annotated[str, typer.Option(help="Town preset (see `gridgov presets list`).")] = "n_town",
-    config: Annotated[Path | None, typer.Option(help="A town config TOML file instead of a preset.")] = None,
-    days: Annotated[int, typer.Option(help="Simulated days (>= 1).")] = 365,
+    preset: Preset = "n_town",
+    config: ConfigFile = None,
+    days: Days = 365,
     seed: Annotated[int, typer.Option(help="Seed of all randomness (>= 0).")] = 1,
-    scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
-    reform: Annotated[list[str] | None, typer.Option(help=REFORM_HELP)] = None,
+    scale: Scale = 1.0,
+    reform: Reforms = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
                                                   "timeseries.parquet and config.json here.")] = None,
@@ -99,15 +114,15 @@ def run(
 
 @app.command()
 def compare(
-    preset: Annotated[str, typer.Option(help="Town preset (see `gridgov presets list`).")] = "n_town",
-    config: Annotated[Path | None, typer.Option(help="A town config TOML file instead of a preset.")] = None,
+    preset: Preset = "n_town",
+    config: ConfigFile = None,
     reform: Annotated[list[str] | None, typer.Option(
         help=REFORM_HELP + " A+B compares a combination.")] = None,
     reps: Annotated[int, typer.Option(help="Replications (seeds) per setting (>= 2).")] = 30,
-    days: Annotated[int, typer.Option(help="Simulated days (>= 1).")] = 365,
+    days: Days = 365,
     seed: Annotated[int, typer.Option(help="First seed; replication i uses seed + i.")] = 1,
-    scale: Annotated[float, typer.Option(help="Population and staff multiplier (1.0 = 1:1).")] = 1.0,
-    workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
+    scale: Scale = 1.0,
+    workers: Workers = 0,
     metric: Annotated[list[str] | None, typer.Option(help="Metrics to show (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv and "
@@ -139,12 +154,9 @@ def compare(
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     total = len(settings) * reps
-    with Progress(TextColumn("runs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("runs", total=total)
+    with progress_bar("runs", total) as bar:
         runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed, config=cfg,
-                                workers=workers or None,
-                                progress=lambda done, _: progress.update(task, completed=done))
+                                workers=workers or None, progress=bar)
     summary = summarise(runs, metric or None)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -190,7 +202,7 @@ def calibrate(
     iterations: Annotated[int, typer.Option(help="Search: iterations (0: the preset's).")] = 0,
     seeds: Annotated[int, typer.Option(help="Search: seeds per iteration (0: the preset's).")] = 0,
     check_seeds: Annotated[int, typer.Option(help="Seeds for the check (0: the preset's).")] = 0,
-    workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
+    workers: Workers = 0,
     write: Annotated[Path | None, typer.Option(help="Search: write the preset with the values "
                                                "found (and their record) to this TOML file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the check as one JSON object.")] = False,
@@ -215,14 +227,13 @@ def calibrate(
             raise ConfigError("--write: only with --search (it records the values a search found)")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    n_workers = workers or calibration.default_workers()
+    n_workers = workers or None  # None: one per core
     if search:
-        with Progress(TextColumn("search"), TextColumn("iteration {task.completed}"),
-                      TextColumn("{task.description}"), console=err, transient=True) as progress:
-            task = progress.add_task("", total=None)
+        with progress_bar("search", columns=(TextColumn("iteration {task.completed}"),
+                                             TextColumn("{task.description}"))) as bar:
             found, loss = calibration.search(
                 cfg, iterations=iterations or None, seeds=seeds or None, workers=n_workers,
-                progress=lambda n, f: progress.update(task, completed=n, description=f"loss {f:.4f}"))
+                progress=lambda n, f: bar(n, description=f"loss {f:.4f}"))
         found = {k: float(f"{v:.6g}") for k, v in found.items()}  # as written, so as checked
         err.print(f"search: objective {loss:.4f} at " + ", ".join(f"{k} = {v:.6g}" for k, v in found.items()))
         cfg = with_overrides(cfg, found)

@@ -12,7 +12,7 @@ Example:
     >>> check_port("127.0.0.1", 0)
     Traceback (most recent call last):
     ...
-    institutions.loading.ConfigError: --port: 0 is not allowed; a port number from 1 to 65535
+    institutions.errors.ConfigError: --port: 0 is not allowed; a port number from 1 to 65535
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +18,7 @@ from coordination.words import Lang, Names, check_lang, say
 from experiments.output import to_json, write_atomic
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
-from gridgov.cli_common import REFORM_HELP, bad_input, check_out, err
+from gridgov.cli_common import REFORM_HELP, LangOption, Workers, bad_input, check_out, progress_bar
 from gridgov.scenario_page import outcome_value, scenario_page, setting_label
 from institutions import ConfigError, load_preset
 
@@ -39,7 +38,7 @@ def scenario_list() -> None:
 
 @app.command("show")
 def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`).")],
-                  lang: Annotated[str, typer.Option(help="en or zh.")] = "en") -> None:
+                  lang: LangOption = "en") -> None:
     """Describe a scenario: what is planted where, the failure, the paper's words, the reforms.
 
     Example: gridgov scenario show manhole --lang zh
@@ -81,14 +80,14 @@ def scenario_run(
     name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`).")],
     reform: Annotated[list[str] | None, typer.Option(
         help=REFORM_HELP + " Default: the reforms that address the scenario.")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the timeline: en or zh.")] = "en",
+    lang: LangOption = "en",
     seed: Annotated[int, typer.Option(help="Seed of the replay shown step by step (>= 0).")] = 1,
     reps: Annotated[int, typer.Option(help="Replications per setting for the failure "
                                            "probability (0: none; else >= 2).")] = 20,
     scale: Annotated[float | None, typer.Option(help="Town scale (default: the scenario's).")] = None,
     follow_days: Annotated[int | None, typer.Option(help="Days to follow the planted problem "
                                                          "(default: the scenario's).")] = None,
-    workers: Annotated[int, typer.Option(help="Parallel processes (0: one per core).")] = 0,
+    workers: Workers = 0,
     json_out: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write scenario.json, runs.parquet and a "
                                                   "self-contained page.html here.")] = None,
@@ -122,12 +121,9 @@ def scenario_run(
                             lang=lang) for s in settings]
     runs = rates = None
     if reps:
-        with Progress(TextColumn("replications"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeRemainingColumn(), console=err, transient=True) as progress:
-            task = progress.add_task("runs", total=reps * len(settings))
+        with progress_bar("replications", reps * len(settings)) as bar:
             runs = replicate(sc, settings, reps=reps, seed=seed, scale=scale, follow_days=follow_days,
-                             workers=workers or None,
-                             progress=lambda done, _: progress.update(task, completed=done))
+                             workers=workers or None, progress=bar)
         rates = failure_rates(runs)
     document = _document(sc.name, stories, rates, reps, lang)
     if out is not None:

@@ -25,7 +25,6 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     ProgressColumn,
     Task,
     TextColumn,
@@ -39,7 +38,7 @@ from experiments.output import write_atomic
 from experiments.sweep import FLUSH_RUNS, FLUSH_SECONDS, SweepCounts, SweepError, run_sweep
 from experiments.sweep_results import ANALYSIS_DIR, load_sweep, point_summary
 from experiments.sweep_spec import load_spec
-from gridgov.cli_common import bad_input, err, error_exit
+from gridgov.cli_common import bad_input, err, error_exit, progress_bar
 from institutions import ConfigError
 
 
@@ -100,22 +99,18 @@ def sweep(
         the_spec, base = load_spec(spec)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("[red]{task.fields[failed]} failed"), _RateColumn(),
-                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=err, disable=quiet)
-    task = None
+    columns = (BarColumn(), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"),
+               _RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
     latest = SweepCounts(total=0)
 
-    def report(counts: SweepCounts) -> None:
-        nonlocal task, latest
-        latest = counts
-        if task is None:
-            task = progress.add_task("runs", total=counts.total - counts.skipped, failed=0)
-        progress.update(task, completed=counts.done, failed=counts.failed)
-
     try:
-        with _sigterm_as_interrupt(), progress:
+        with _sigterm_as_interrupt(), progress_bar("sweep", quiet=quiet, columns=columns) as bar:
+
+            def report(counts: SweepCounts) -> None:
+                nonlocal latest
+                latest = counts
+                bar(counts.done, counts.total - counts.skipped, failed=counts.failed)
+
             counts = run_sweep(the_spec, base, out, workers=workers, scheduler=scheduler,
                                scheduler_file=scheduler_file, resume=resume, flush_runs=flush_runs,
                                flush_seconds=flush_seconds, chunk=chunk, progress=report)

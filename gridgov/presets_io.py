@@ -16,6 +16,7 @@ from pathlib import Path
 import tomlkit
 
 from experiments.output import write_atomic
+from institutions.paths import set_at
 
 
 def _sig(value: float) -> float:
@@ -27,12 +28,7 @@ def write_calibrated(source: Path, target: Path, found: dict[str, float], object
     """Copy ``source`` to ``target`` with the found values set and recorded in [calibration]."""
     doc = tomlkit.parse(source.read_text(encoding="utf-8"))
     for path, value in found.items():
-        *parents, last = path.split(".")
-        node = doc
-        for key in parents:
-            node = (next(item for item in node if item.get("id") == key)
-                    if isinstance(node, list) else node[key])
-        node[last] = _sig(value)
+        set_at(doc, path, _sig(value))
     record = doc["calibration"]
     record["found"] = {k: _sig(v) for k, v in found.items()}
     record["objective"] = _sig(objective)

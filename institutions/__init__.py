@@ -8,8 +8,8 @@ Example:
 """
 
 from institutions.distributions import Distribution
+from institutions.errors import ConfigError
 from institutions.loading import (
-    ConfigError,
     list_presets,
     load_config,
     load_preset,
@@ -19,8 +19,10 @@ from institutions.loading import (
 )
 from institutions.reforms import REFORMS, apply_reforms, parse_reform
 from institutions.schema import PROPERTY_MANAGER, IncidentKind, TownConfig
+from institutions.units import HOURS_PER_DAY
 
 __all__ = [
+    "HOURS_PER_DAY",
     "PROPERTY_MANAGER",
     "REFORMS",
     "ConfigError",

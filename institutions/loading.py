@@ -21,11 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from institutions.errors import ConfigError, describe_validation_error
+from institutions.paths import set_at
 from institutions.schema import TownConfig
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message names the field, the value and what is allowed."""
 
 
 def list_presets() -> list[str]:
@@ -73,18 +71,7 @@ def validate_config(data: dict[str, Any], source: str = "config") -> TownConfig:
     try:
         return TownConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, source)) from None
-
-
-def describe_validation_error(exc: ValidationError, source: str) -> str:
-    """One paragraph naming each bad field, the value given and what pydantic allows."""
-    parts = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        given = err.get("input")
-        shown = "" if isinstance(given, dict) else f" (given: {given!r})"
-        parts.append(f"{field}: {err['msg']}{shown}")
-    return f"{source} does not validate: " + "; ".join(parts)
+        raise ConfigError(describe_validation_error(exc, source, TownConfig)) from None
 
 
 def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
@@ -99,27 +86,7 @@ def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
     """
     data = cfg.model_dump()
     for path, value in overrides.items():
-        node: Any = data
-        keys = path.split(".")
-        for depth, key in enumerate(keys):
-            last = depth == len(keys) - 1
-            if isinstance(node, list):
-                match = [item for item in node if isinstance(item, dict) and item.get("id") == key]
-                if not match:
-                    ids = [item.get("id") for item in node if isinstance(item, dict)]
-                    raise ConfigError(f"{path}: no item with id '{key}'; allowed: {ids}")
-                if last:
-                    raise ConfigError(f"{path}: names a whole item; name one of its fields")
-                node = match[0]
-            elif isinstance(node, dict):
-                if key not in node:
-                    raise ConfigError(f"{path}: '{key}' is not a field; allowed: {sorted(node)}")
-                if last:
-                    node[key] = value
-                else:
-                    node = node[key]
-            else:
-                raise ConfigError(f"{path}: '{key}' goes below a value that has no fields")
+        set_at(data, path, value)
     return validate_config(data, source="overrides")
 
 

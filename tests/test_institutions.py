@@ -7,13 +7,12 @@ differences with 95% intervals, never on one seed.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from coordination import JointEnforcementModel
+from experiments.replications import run_all
 from institutions import (
     REFORMS,
     ConfigError,
@@ -61,8 +60,7 @@ def run_stats(args: tuple[str, int, dict]) -> dict:
 
 def replicate(reforms: list[str], overrides: dict | None = None) -> pd.DataFrame:
     jobs = [(reforms, seed, overrides or {}) for seed in range(1, REPS + 1)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        return pd.DataFrame(list(pool.map(run_stats, jobs)))
+    return pd.DataFrame(run_all(run_stats, jobs, workers=2))
 
 
 @pytest.fixture(scope="module")

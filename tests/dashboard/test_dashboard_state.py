@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from coordination import words as i18n
+from coordination import words
 from dashboards.app import PAGES
 from dashboards.charts import LiveCharts, handler_labels
 from dashboards.lever_panel import with_override
@@ -155,9 +155,9 @@ def test_every_ui_string_used_exists_in_both_languages():
         used |= set(re.findall(r"\bt\(\s*\"([a-z_]+)\"", path.read_text(encoding="utf-8")))
     assert used, "the pattern finds the strings"
     used |= set(LiveCharts.TITLES) | set(COLOURS) | {label for _, label in PAGES}
-    missing = used - set(i18n.catalogue()["ui"])
+    missing = used - set(words.catalogue()["ui"])
     assert not missing
-    for key, (en, zh) in i18n.catalogue()["ui"].items():
+    for key, (en, zh) in words.catalogue()["ui"].items():
         assert en and zh, key
         assert re.findall(r"{(\w+)}", en) == re.findall(r"{(\w+)}", zh), key
 
