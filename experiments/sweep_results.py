@@ -104,7 +104,7 @@ def load_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
         >>> load_sweep("no/such/folder")
         Traceback (most recent call last):
         ...
-        institutions.loading.ConfigError: sweep folder: 'no/such/folder' does not exist or is not \
+        institutions.errors.ConfigError: sweep folder: 'no/such/folder' does not exist or is not \
 a folder; give the --out folder of a `gridgov sweep`
     """
     manifest = read_manifest(folder)

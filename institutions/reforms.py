@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from institutions.loading import ConfigError, validate_config
+from institutions.errors import ConfigError
+from institutions.loading import validate_config
 from institutions.schema import TownConfig
 
 Change = Callable[[dict[str, Any]], None]
