@@ -209,6 +209,15 @@ def _costs(row: Mapping[str, Any], lang: Lang) -> str:
             else f" ({say('words', 'costs', lang, costs=listed)})")
 
 
+def sentence_key(row: Mapping[str, Any]) -> str | None:
+    """The catalogue's sentence for a row: ``step.outcome.reason``, else ``step.outcome``, else
+    ``step``; ``None`` if it has none."""
+    step, outcome = str(row["step"]), str(row["outcome"])
+    reason = str(row["reason"]) if _given(row.get("reason")) else ""
+    return next((k for k in (f"{step}.{outcome}.{reason}", f"{step}.{outcome}", step)
+                 if has("sentence", k)), None)
+
+
 def sentence(row: Mapping[str, Any], names: Names) -> str:
     """One case-log row told in ``names``' language.
 
@@ -224,8 +233,7 @@ def sentence(row: Mapping[str, Any], names: Names) -> str:
     lang = names.lang
     step, outcome = str(row["step"]), str(row["outcome"])
     reason = str(row["reason"]) if _given(row.get("reason")) else ""
-    key = next((k for k in (f"{step}.{outcome}.{reason}", f"{step}.{outcome}", step)
-                if has("sentence", k)), None)
+    key = sentence_key(row)
     if key is None:
         return f"{say('step', step, lang)}: {outcome}"
     kind = str(row.get("kind", ""))

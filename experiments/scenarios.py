@@ -70,7 +70,7 @@ def _steps(model: JointEnforcementModel, incident: Incident) -> pd.DataFrame:
     return log[log["incident_id"] == incident.id]
 
 
-def declines(model: JointEnforcementModel, incident: Incident) -> int:
+def sent_back(model: JointEnforcementModel, incident: Incident) -> int:
     """How often the planted problem's orders were sent back (退单)."""
     mine = _steps(model, incident)
     return int(((mine["step"] == "feedback") & (mine["outcome"] == "declined")).sum())
@@ -219,7 +219,7 @@ def outcome(model: JointEnforcementModel, incident: Incident) -> dict[str, objec
         "injuries": incident.injuries,
         "escalated": incident.escalated,
         "cases": int(_steps(model, incident)["case_id"].dropna().nunique()),
-        "sent_back": declines(model, incident),
+        "sent_back": sent_back(model, incident),
     }
 
 
