@@ -137,9 +137,9 @@ class JointEnforcementModel(mesa.Model):
             people: list[Resident] = []
             for cid, n in self.compound_sizes.get(grid.id, []):
                 self.compound_span[cid] = (len(people), n)
-                people.extend(Resident(self, grid.id, cid, trust) for _ in range(n))
-            people.extend(Resident(self, grid.id, None, trust)
-                          for _ in range(grid.population - len(people)))
+                people.extend(Resident.create_batch(self, n, grid.id, cid, trust))
+            people.extend(Resident.create_batch(self, grid.population - len(people), grid.id, None,
+                                                trust))
             self.residents_by_grid[grid.id] = people
         self.n_residents = sum(len(p) for p in self.residents_by_grid.values())
         self.trust_total = trust * self.n_residents
