@@ -90,8 +90,9 @@ YEAR_ROWS = [("build", "build (s)"), ("run", "run (s)"), ("metrics_s", "metrics 
              ("total", "build+run+metrics (s)"), ("peak_mb", "peak memory (MB)")]
 
 
-def _child(code: str, root: Path) -> dict:
-    """Run ``code`` in a fresh single-threaded process on one core, importing from ``root``."""
+def run_child(code: str, root: Path = ROOT) -> dict:
+    """Run ``code`` in a fresh single-threaded process on one core, importing from ``root``;
+    the last line it prints, as JSON (its ``module``, if it prints one, must be under ``root``)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONPATH": str(root)}
     cmd = [sys.executable, "-c", code]
@@ -101,7 +102,7 @@ def _child(code: str, root: Path) -> dict:
     if out.returncode != 0:
         raise SystemExit(f"the child importing from {root} failed:\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    module = Path(result["module"]).resolve()
+    module = Path(result.get("module", root)).resolve()
     if not module.is_relative_to(root.resolve()):
         raise SystemExit(f"the child meant to import from {root} imported {module}")
     return result
@@ -132,7 +133,7 @@ def _interleaved(code: str, before: Path, rounds: int) -> tuple[list[dict], list
     results: tuple[list[dict], list[dict]] = ([], [])
     for i in range(rounds):
         for side, root in enumerate((before, ROOT)):
-            results[side].append(_child(code, root))
+            results[side].append(run_child(code, root))
             label = ("before", "after")[side]
             print(f"  round {i + 1}/{rounds} {label:<6} done", file=sys.stderr, flush=True)
     return results

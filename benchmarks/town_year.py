@@ -13,11 +13,9 @@ Goals (issue 2): <= 10 s, <= 1.5 GB peak, ratio >= 50.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import time
+
+from short_run import run_child  # benchmarks/ is on the path of a script run from it
 
 CHILD = r"""
 import json, resource, sys, time
@@ -55,21 +53,6 @@ print(json.dumps(dict(per_step=(time.perf_counter() - t) / {steps})))
 """
 
 
-def _child(code: str) -> dict:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-c", code]
-    if hasattr(os, "sched_setaffinity"):  # one core of the machine
-        cmd = ["taskset", "-c", "0", *cmd] if _has_taskset() else cmd
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _has_taskset() -> bool:
-    from shutil import which
-    return which("taskset") is not None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
@@ -77,9 +60,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    ours = _child(CHILD.format(seed=args.seed, days=args.days))
+    ours = run_child(CHILD.format(seed=args.seed, days=args.days))
     model_s = ours["build"] + ours["run"] + ours["metrics"]
-    idiom = _child(IDIOM.format(n=ours["residents"], steps=args.idiom_steps))
+    idiom = run_child(IDIOM.format(n=ours["residents"], steps=args.idiom_steps))
     idiom_s = idiom["per_step"] * 24 * args.days
 
     print(f"gridgov n_town, scale 1.0, {args.days} days, seed {args.seed} (one core)")
