@@ -40,6 +40,7 @@ from coordination.streams import keyed_stream
 from coordination.tally import SERIES, Tally
 from coordination.workflow import CaseWorkflow
 from institutions import (
+    HOURS_PER_DAY,
     TownConfig,
     apply_reforms,
     load_preset,
@@ -48,8 +49,6 @@ from institutions import (
     with_overrides,
 )
 from institutions.staffing import patrol_teams
-
-HOURS_PER_DAY = 24
 
 
 class JointEnforcementModel(mesa.Model):

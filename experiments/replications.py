@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from coordination import JointEnforcementModel
-from institutions import TownConfig, load_preset
+from institutions import HOURS_PER_DAY, TownConfig, load_preset
 from institutions.reforms import parse_reform
 
 BASELINE = "baseline"
@@ -71,7 +71,7 @@ def run_metrics(config: TownConfig, *, days: int, scale: float, seed: Any,
         True
     """
     model = JointEnforcementModel(config, scale=scale, rng=seed, reforms=list(reforms))
-    model.run_for(24 * days)
+    model.run_for(HOURS_PER_DAY * days)
     return model.metrics()
 
 

@@ -135,7 +135,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
         "greening office says it cannot move cars; the order goes back and forth.",
         "车辆停在路边绿地上。交警说不在马路上,绿化所说无法处理车辆,工单来回推诿。",
         "paper 一.(三).5.(3): 交警表示这不是在马路上 … 绿化所又表示无法处理车辆问题",
-        "n_town", Planting("lawn_parking", "g3", 30.4, lasts_hours=14 * 24), 20,
+        "n_town", Planting("lawn_parking", "g3", 30.4, lasts_hours=14 * HOURS_PER_DAY), 20,
         "the car is not moved within a week: the order is passed on, or a notice goes on the "
         "car and no more", "一周内车辆未被移走:工单被推诿,或仅张贴告知", _not_fixed_in_a_week,
         ("centre_authority", "department_kpis")),
