@@ -206,6 +206,14 @@ class GridCenter(mesa.Agent):
         level = {"fixed": 0, "gone": 1, "partial": 1, "unsolved": 2}[state]
         if self.model.org_rng.random() < self.spec.rating_noise:
             level = min(2, max(0, level + (1 if self.model.org_rng.random() < 0.5 else -1)))
-        callers = dict.fromkeys(c.reporter for c in (case, *case.duplicates) if c.called_in)
-        satisfied = sum(bool(r.hear_outcome(case.incident)) for r in callers)
+        callers = case.callers()
+        worked_on = case.handler.work_on_callers(case, callers) if hasattr(
+            case.handler, "work_on_callers") else set()
+        satisfied = sum(bool(r.hear_outcome(case.incident, r in worked_on)) for r in callers)
         self.model.workflow.evaluate(case, self, RATINGS[level], len(callers), satisfied)
+
+    def on_excluded(self, case: Case) -> None:
+        """A ticket taken out as unreasonable: nobody is responsible for it now; patrols can
+        find the problem again, and its callers hear nothing."""
+        self.settle_declines(case)
+        case.incident.watch_again()

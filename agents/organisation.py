@@ -15,11 +15,12 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.decisions import choose_response, cost_columns
+from agents.decisions import choose_response, cost_columns, worth_working_on
 from agents.workforce import Workforce
 from institutions.assessment import Stakes, stakes_for
 from institutions.codes import ActorKind, Outcome, Reason
@@ -48,7 +49,8 @@ class WorkOrderHandler(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.key = spec.id
-        self.crew = Workforce(crew_size, spec.shift, 1.0 - spec.core_duty_share)
+        size, availability = self.crew_terms(spec, crew_size)
+        self.crew = Workforce(size, spec.shift, availability)
         self.waiting: list[Case] = []  # accepted, but nobody to work on them
         self.in_hand = 0
         self.orders_received = 0
@@ -58,7 +60,7 @@ class WorkOrderHandler(mesa.Agent):
         self.belief = {"superficial": centre.detect_superficial, "paper": centre.detect_paper}
         # Whether a declined order of a kind comes back to it, learned from experience.
         self.return_belief: dict[str, float] = {}
-        self._stakes: tuple[object, Stakes] | None = None
+        self._stakes: tuple[object, float | None, Stakes] | None = None
 
     @property
     def log_actor(self) -> tuple[ActorKind, str, None]:
@@ -70,12 +72,24 @@ class WorkOrderHandler(mesa.Agent):
             return float(len(self.waiting) + 1)
         return self.crew.backlog_hours(self.model.time) / (HOURS_PER_DAY * self.crew.size)
 
+    def crew_terms(self, spec: HandlerSpec, people: int) -> tuple[int, float]:
+        """The crew for work orders: all ``people`` giving the share of their day left by core
+        duties, or, with dedicated crews (a department's 专业处置队伍), that share of them giving
+        all of it."""
+        share = 1.0 - spec.core_duty_share
+        if self.kind_name == ActorKind.DEPARTMENT and \
+                self.model.config.institutions.handling.dedicated_crews and people > 0:
+            return math.ceil(people * share - 1e-9), 1.0
+        return people, share
+
     def stakes(self) -> Stakes:
-        """What outcomes cost this handler under the institutions in force now."""
+        """What outcomes cost this handler under the institutions in force now (and, under a
+        public ranking, its rank in the last one)."""
         cfg = self.model.config
-        if self._stakes is None or self._stakes[0] is not cfg:
-            self._stakes = (cfg, stakes_for(cfg, self.kind_name, self.key))
-        return self._stakes[1]
+        factor = self.model.ranking.factor(self.key)
+        if self._stakes is None or self._stakes[0] is not cfg or self._stakes[1] != factor:
+            self._stakes = (cfg, factor, stakes_for(cfg, self.kind_name, self.key, factor))
+        return self._stakes[2]
 
     def expected_return(self, case: Case) -> float:
         """Believed chance that a declined order of this kind comes back (1/n owners at first)."""
@@ -97,10 +111,14 @@ class WorkOrderHandler(mesa.Agent):
         return inc.effort * inc.kind.superficial_share
 
     def expected_finish(self, case: Case, plan: str) -> float:
-        """When the work of ``plan`` taken on now would be done."""
+        """When the work of ``plan`` taken on now would be done (a full fix of a facility after
+        its expected procurement)."""
         if plan == "full" and case.incident.kind.joint:
             return self.model.joint.expected_finish()
-        return self.crew.preview(self.model.time, self.work_hours(case, plan))
+        start = self.model.time
+        if plan == "full" and not case.procured and case.incident.kind.procurement_hours:
+            start += case.incident.kind.procurement_hours.mean()
+        return self.crew.preview(start, self.work_hours(case, plan))
 
     def learn_check(self, plan: str, caught: bool) -> None:
         """Update the believed detection of a superficial fix or paper closure after a check."""
@@ -121,31 +139,64 @@ class WorkOrderHandler(mesa.Agent):
     def receive_order(self, case: Case) -> None:
         """A work order arrives (任务派遣); the handler answers after its response time."""
         self.orders_received += 1
-        delay = float(self.spec.response_hours.sample(self.model.org_rng))
-        case.schedule(self.model.time + delay, self.respond, case)
+        case.schedule(self.model.time + self.response_delay(), self.respond, case)
 
     def receive_rework(self, case: Case) -> None:
         """The check sent the case back (返工): answer again; declining is no longer open."""
+        case.schedule(self.model.time + self.response_delay(), self.respond, case)
+
+    def response_delay(self) -> float:
+        """Hours until the handler answers an order: its response time, within the time
+        standard where one is in force."""
         delay = float(self.spec.response_hours.sample(self.model.org_rng))
-        case.schedule(self.model.time + delay, self.respond, case)
+        standard = self.model.config.institutions.handling.response_standard_hours
+        return delay if standard is None else min(delay, standard)
 
     def respond(self, case: Case) -> None:
         """Decide, then decline, or accept and put the work in the crew's queue."""
         from_rework = case.state == "rework"
         plan, costs = choose_response(self, case, may_decline=not (from_rework or case.bound))
+        workflow, centre, rng = self.model.workflow, self.model.centre, self.model.org_rng
+        gaming = self.model.config.institutions.gaming
+        reason = Reason.NOT_OURS
+        if plan == "reclassify":
+            if rng.random() < gaming.reclassification_accepted:
+                workflow.exclude(case, self, **cost_columns(costs))
+                centre.on_excluded(case)
+                return
+            plan, reason = "decline", Reason.RECLASSIFICATION_REFUSED
         if plan == "decline":
             self.declines += 1
-            others = self.model.centre.other_owners(case, self)
-            self.model.workflow.decline(case, self, Reason.NOT_OURS if others else Reason.OUTSIDE_REMIT,
-                                        owners=others or None, **cost_columns(costs))
-            self.model.centre.on_declined(case)
+            others = centre.other_owners(case, self)
+            if reason == Reason.NOT_OURS and not others:
+                reason = Reason.OUTSIDE_REMIT
+            workflow.decline(case, self, reason, owners=others or None, **cost_columns(costs))
+            centre.on_declined(case)
             return
-        self.model.workflow.accept(case, self, plan, Reason.WEIGHED_COSTS if costs else Reason.COMPLIANT,
-                                   **cost_columns(costs))
+        workflow.accept(case, self, plan, Reason.WEIGHED_COSTS if costs else Reason.COMPLIANT,
+                        **cost_columns(costs))
         self.in_hand += 1
-        if plan == "paper":
+        stakes = self.stakes()
+        if (stakes.late and gaming.extension_grant and not case.extended
+                and self.expected_finish(case, plan) > case.deadline):
+            workflow.extend(case, self, granted=rng.random() < gaming.extension_grant)
+        procurement = case.incident.kind.procurement_hours
+        if plan == "full" and procurement is not None and not case.procured:
+            hours = float(procurement.sample(rng))
+            case.schedule(self.model.time + hours, self._procured, case)
+        else:
+            self._take_on(case)
+
+    def _procured(self, case: Case) -> None:
+        self.model.workflow.procured(case, self)
+        self._take_on(case)
+
+    def _take_on(self, case: Case) -> None:
+        """Put the accepted order's work in hand: paperwork at once, a joint operation, the
+        crew's queue, or the waiting list of a handler with nobody to do it."""
+        if case.plan == "paper":
             case.schedule(self.model.time, self.finish, case)
-        elif plan == "full" and case.incident.kind.joint:  # needs several departments at once
+        elif case.plan == "full" and case.incident.kind.joint:  # needs several departments at once
             self.model.joint.request(case, self.finish)
         elif self.crew.size == 0:
             self.waiting.append(case)
@@ -179,9 +230,26 @@ class WorkOrderHandler(mesa.Agent):
     def update_spec(self, spec: HandlerSpec, crew_size: int) -> None:
         """New terms for the handler (a reform): crew size and share of time for orders."""
         self.spec = spec
-        self.crew.availability = 1.0 - spec.core_duty_share
+        size, self.crew.availability = self.crew_terms(spec, crew_size)
         self.crew.shift = spec.shift
-        self.set_crew(crew_size)
+        self.set_crew(size)
+
+    def work_on_callers(self, case: Case, callers: list) -> set:
+        """Before the call-back (做工作): the callers of an unsolved problem that a satisfaction
+        KPI makes it worth talking round, at ``persuasion_hours`` of the crew's time each."""
+        stake = self.stakes().dissatisfied
+        if not stake or self.spec.behaviour == "compliant" or case.incident.solved:
+            return set()
+        gaming, residents = self.model.config.institutions.gaming, self.model.config.residents
+        satisfied = (residents.satisfied_if_partial if case.incident.state == "partial"
+                     else residents.satisfied_if_unsolved)
+        cost = gaming.persuasion_hours * self.spec.hour_cost
+        if not worth_working_on(stake, satisfied, gaming.persuasion, cost):
+            return set()
+        for _ in callers:
+            self.model.workflow.work_on_caller(case, self)
+            self.crew.hours_worked += gaming.persuasion_hours
+        return set(callers)
 
     def set_crew(self, size: int) -> None:
         """Change the crew (a staffing reform); waiting orders start if people are now free."""

@@ -137,6 +137,8 @@ class Resident(mesa.Agent):
 
     def report(self, incident: Incident, source: Reason) -> None:
         """Call 12345 (or call again: a repeat report)."""
+        if not self.reports:
+            self.model.callers.append(self)
         self.reports += 1
         self.model.centre.receive(self.model.workflow.collect(incident, self, source))
 
@@ -146,23 +148,37 @@ class Resident(mesa.Agent):
         self.adjust_trust(-self.model.config.residents.harm_trust_loss)
         self.model.record_injury(incident, self, Reason.UNSOLVED_HAZARD)
 
-    def hear_outcome(self, incident: Incident) -> bool:
-        """Called back (回访) about a closed case: satisfied only if the problem is really gone.
+    def hear_outcome(self, incident: Incident, worked_on: bool = False) -> bool:
+        """Called back (回访) about a closed case: whether one says one is satisfied.
 
-        A dissatisfied resident loses trust and calls again later, up to ``max_repeats`` times
-        about the same problem (and about one problem at a time).
+        Satisfied if the problem is really gone; otherwise with the chance the town's residents
+        are satisfied by a superficial fix or by an attentive call alone
+        (``satisfied_if_partial``, ``satisfied_if_unsolved``), and, if the handler talked one
+        round first (``worked_on``, 做工作), with the chance that works (``persuasion``). Trust
+        follows what is there: up when the problem is gone, unchanged when one is content with
+        what was done, down otherwise (talked round or not). A dissatisfied resident calls
+        again later, up to ``max_repeats`` times about the same problem (and about one problem
+        at a time).
         """
-        params = self.model.config.residents
+        model = self.model
+        params = model.config.residents
         if incident.solved:
             self.adjust_trust(params.trust_gain)
             return True
+        content = (params.satisfied_if_partial if incident.state == "partial"
+                   else params.satisfied_if_unsolved)
+        rng = model.resident_rng
+        if content and rng.random() < content:
+            return True
         self.adjust_trust(-params.trust_loss)
+        if worked_on and rng.random() < model.config.institutions.gaming.persuasion:
+            return True
         if self.followed is not incident:
             self.followed, self.repeats = incident, 0
         if self.following is None and self.repeats < params.max_repeats:
             self.following = incident
-            delay = float(params.repeat_after_hours.sample(self.model.resident_rng))
-            self.model.schedule_event(self.follow_up, after=delay)
+            delay = float(params.repeat_after_hours.sample(rng))
+            model.schedule_event(self.follow_up, after=delay)
         return False
 
     def follow_up(self) -> None:

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 __all__ = ["CODES", "COLUMNS", "CORE", "DETAILS", "SCHEMA_VERSION", "TOWN", "ActorKind", "CaseLog",
            "Outcome", "Reason", "Step", "write_parquet"]
 
-SCHEMA_VERSION = 2
-"""Version of the log's columns and codes (1: the free-text log before them)."""
+SCHEMA_VERSION = 3
+"""Version of the log's columns and codes (1: the free-text log before them; 3: gaming,
+procurement and persuasion codes, ``cost_reclassify``)."""
 
 
 Actor = tuple[ActorKind, str | None, str | None]
@@ -62,6 +63,7 @@ DETAILS: dict[str, str] = {
     "cost_superficial": "float64",
     "cost_paper": "float64",
     "cost_decline": "float64",
+    "cost_reclassify": "float64",
     "callers": "Int64",  # evaluate: residents called back
     "satisfied": "Int64",  # evaluate: of them, satisfied
 }
@@ -101,6 +103,10 @@ class CaseLog:
     def subscribe(self, listener: Callable[[Row], None]) -> None:
         """Hand every row written from now on to ``listener`` (a tally)."""
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Row], None]) -> None:
+        """Stop handing rows to ``listener``."""
+        self._listeners.remove(listener)
 
     def write(self, incident: Incident, case_id: int | None, step: Step, actor: Actor,
               outcome: Outcome, reason: Reason | None = None, **details: Any) -> None:
@@ -150,7 +156,7 @@ def write_parquet(log: pd.DataFrame, path: str | Path) -> None:
         >>> path = Path(tempfile.mkdtemp()) / "log.parquet"
         >>> write_parquet(model.case_log(), path)
         >>> pq.read_schema(path).metadata[b"gridgov.schema_version"]
-        b'2'
+        b'3'
     """
     table = pa.Table.from_pandas(log, preserve_index=False)
     meta = {**(table.schema.metadata or {}), b"gridgov.schema_version": str(SCHEMA_VERSION).encode()}

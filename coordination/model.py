@@ -36,6 +36,7 @@ from coordination.case_log import CaseLog, Outcome, Reason, Step
 from coordination.incidents import Incident, IncidentSource
 from coordination.joint_enforcement import JointEnforcement
 from coordination.meetings import Meetings
+from coordination.ranking import Tournament
 from coordination.streams import keyed_stream
 from coordination.tally import SERIES, Tally
 from coordination.workflow import CaseWorkflow
@@ -94,6 +95,7 @@ class JointEnforcementModel(mesa.Model):
         self.joint = JointEnforcement(self)
         self.meetings = Meetings(self)
         self.meetings.configure(self.config.institutions.meetings)
+        self.ranking = Tournament(self)
         self._pending_reforms = sorted(((d, n) for n, d in timed if d > 0), key=lambda x: x[0])
         for day, _ in self._pending_reforms:
             self.schedule_event(self._switch_reforms, at=day * HOURS_PER_DAY,
@@ -141,6 +143,7 @@ class JointEnforcementModel(mesa.Model):
                                                 trust))
             self.residents_by_grid[grid.id] = people
         self.n_residents = sum(len(p) for p in self.residents_by_grid.values())
+        self.callers: list[Resident] = []  # residents who have called 12345, in order
         self.trust_total = trust * self.n_residents
         self.centre = GridCenter(self)
         self.departments = {d.id: Department(self, d) for d in cfg.departments}
@@ -184,6 +187,7 @@ class JointEnforcementModel(mesa.Model):
             self.property_managers[spec.id].update_spec(spec, spec.staff)
         self._update_teams()
         self.meetings.configure(cfg.institutions.meetings)
+        self.ranking.configure()
 
     def map_position(self, grid: str, compound: str | None, u: float, v: float
                      ) -> tuple[float, float]:
@@ -251,6 +255,11 @@ class JointEnforcementModel(mesa.Model):
 
     def mean_trust(self) -> float:
         return self.trust_total / self.n_residents if self.n_residents else float("nan")
+
+    def caller_trust(self) -> float:
+        """Mean trust of the residents who have called 12345 (nan before anyone has)."""
+        return (sum(r.trust for r in self.callers) / len(self.callers) if self.callers
+                else float("nan"))
 
     def record_injury(self, incident: Incident, victim: Any, reason: Reason) -> None:
         """Someone is hurt by ``incident``: a passer-by by its hazard, or an inspector acting

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +45,23 @@ PROPERTY_MANAGERS = "property_managers"
 """Workload key of all property managers together."""
 _CASE, _INCIDENT, _TIME, _STEP = ROW["case_id"], ROW["incident_id"], ROW["time"], ROW["step"]
 _OUTCOME, _REASON, _STATE, _DETAILS = ROW["outcome"], ROW["reason"], ROW["incident_state"], len(ROW)
+_CATEGORY, _ACTOR = ROW["category"], ROW["actor_id"]
 CALLS = (Reason.HOTLINE, Reason.REPEAT_CALL)
+CATEGORIES = ("part", "event")
+
+
+@dataclass
+class UnitCounts:
+    """What one handler did with its work orders (what a ranking publishes rates of)."""
+
+    orders: int = 0  # work orders received
+    declines: int = 0  # sent back (including refused reclassifications)
+    done: int = 0  # reported done
+    reworked: int = 0  # sent back by a check
+    closed: int = 0  # closed after a check passed
+    on_time: int = 0  # of them, by the deadline in force
+    callers: int = 0  # residents called back about its closed cases
+    satisfied: int = 0  # of them, saying they are satisfied
 
 
 def workload_key(kind: str, key: str | None) -> str:
@@ -94,6 +111,18 @@ class Tally:
         self.hotline_cases: set[int] = set()  # of them, registered
         self.hotline_first: Counter[str] = Counter()  # their first work orders, by handler
         self.hotline_fixed = 0
+        self.excluded = 0
+        self.extensions = 0
+        self.worked_on = 0
+        self.callers_asked = 0  # call-backs of closed cases: callers
+        self.callers_satisfied = 0  # of them, satisfied
+        self.registered_by: Counter[str] = Counter()  # by category (part, event)
+        self.closed_by: Counter[str] = Counter()
+        self.fixed_by: Counter[str] = Counter()
+        self._first_dispatch: dict[int, float] = {}
+        self.hours_to_handle: list[float] = []  # first work order -> first report of done
+        self.units: defaultdict[str, UnitCounts] = defaultdict(UnitCounts)  # by handler id
+        self._handler_of: dict[int, str] = {}  # case -> handler of its last work order
 
     def __call__(self, row: Row) -> None:
         if row[_TIME] >= self.since:
@@ -111,6 +140,7 @@ class Tally:
         elif step == Step.REGISTER:
             if outcome == Outcome.REGISTERED:
                 self.registered += 1
+                self.registered_by[row[_CATEGORY]] += 1
                 self.deadlines[case] = row[_DETAILS]["deadline"]
                 self.registered_at[case] = row[_TIME]
                 if case in self._called:
@@ -124,6 +154,10 @@ class Tally:
                 if case in self.hotline_cases and case not in self.dispatches_of:
                     self.hotline_first[details["target_id"] or key] += 1
                 self.dispatches_of[case] += 1
+                self._first_dispatch.setdefault(case, row[_TIME])
+                if details["target_id"]:
+                    self._handler_of[case] = details["target_id"]
+                    self.units[details["target_id"]].orders += 1
                 last = self._last_handler.get(case)
                 if last is not None and last != key:
                     self.hops[(last, key)] += 1
@@ -133,16 +167,44 @@ class Tally:
                 self.superficial += 1
             elif outcome == Outcome.PAPER_CLOSURE:
                 self.paper += 1
+            elif outcome == Outcome.EXTENDED:
+                self.extensions += 1
+                if case in self.deadlines:
+                    self.deadlines[case] = row[_DETAILS]["deadline"]
         elif step == Step.FEEDBACK:
             if outcome == Outcome.DECLINED:
                 self.declines += 1
+                if row[_ACTOR] in self.units:
+                    self.units[row[_ACTOR]].declines += 1
             elif outcome == Outcome.DONE:
                 self.fed_back.add(case)
+                first = self._first_dispatch.pop(case, None)
+                if first is not None:
+                    self.hours_to_handle.append(row[_TIME] - first)
+                if row[_ACTOR] in self.units:
+                    self.units[row[_ACTOR]].done += 1
+            elif outcome == Outcome.EXCLUDED:
+                self.excluded += 1
+                self.deadlines.pop(case, None)
+                self.registered_at.pop(case, None)
         elif step == Step.VERIFY:
             if outcome == Outcome.CLOSED:
                 self._close(row)
             else:
                 self.reworked.add(case)
+                if case in self._handler_of:
+                    self.units[self._handler_of[case]].reworked += 1
+        elif step == Step.EVALUATE:
+            if outcome == Outcome.WORKED_ON_CALLER:
+                self.worked_on += 1
+            else:
+                details = row[_DETAILS]
+                self.callers_asked += details["callers"]
+                self.callers_satisfied += details["satisfied"]
+                if case in self._handler_of:
+                    unit = self.units[self._handler_of[case]]
+                    unit.callers += details["callers"]
+                    unit.satisfied += details["satisfied"]
         elif step == Step.INJURY:
             self.injuries += 1
         elif step == Step.ESCALATION:
@@ -154,12 +216,19 @@ class Tally:
         self.closed_incidents.add(row[_INCIDENT])
         fixed = row[_STATE] == "fixed"
         self.closed_fixed += fixed
+        self.closed_by[row[_CATEGORY]] += 1
+        self.fixed_by[row[_CATEGORY]] += fixed
         deadline = self.deadlines.pop(case, None)
         registered = self.registered_at.pop(case, None)
+        on_time = deadline is not None and now <= deadline
         if registered is not None:  # registered before the tally began: not in its window
             self.hours_to_close.append(now - registered)
-            self.closed_on_time += now <= deadline
+            self.closed_on_time += on_time
             self.hotline_fixed += fixed and case in self.hotline_cases
+        if case in self._handler_of:
+            unit = self.units[self._handler_of[case]]
+            unit.closed += 1
+            unit.on_time += on_time
 
     # -- reading it ---------------------------------------------------------------------------
     def value(self, name: str) -> Any:
@@ -334,6 +403,81 @@ def meeting_hours(t: Tally) -> float:
 def resident_trust(t: Tally) -> float:
     """Mean trust in government over all residents, 0-1 (公信力; a gauge)."""
     return float(t.model.mean_trust())
+
+
+@metric
+def satisfaction_rate(t: Tally) -> float:
+    """Callers called back who said they were satisfied / callers called back (满意率), as the
+    system reports it: what callers say, after any working on them (做工作)."""
+    return ratio(t.callers_satisfied, t.callers_asked)
+
+
+@metric
+def reported_resolution_rate(t: Tally) -> float:
+    """Cases closed as resolved / cases the system counts: registered, less those excluded as
+    unreasonable (解决率 as reported; compare ``real_resolution_rate``)."""
+    return ratio(t.closed, t.registered - t.excluded)
+
+
+@metric
+def closure_rate_part(t: Tally) -> float:
+    """Closure rate of facilities (部件): closed / registered."""
+    return ratio(t.closed_by["part"], t.registered_by["part"])
+
+
+@metric
+def closure_rate_event(t: Tally) -> float:
+    """Closure rate of events (事件): closed / registered."""
+    return ratio(t.closed_by["event"], t.registered_by["event"])
+
+
+@metric
+def real_resolution_rate_part(t: Tally) -> float:
+    """Facilities (部件) closed with the problem really fixed / registered."""
+    return ratio(t.fixed_by["part"], t.registered_by["part"])
+
+
+@metric
+def real_resolution_rate_event(t: Tally) -> float:
+    """Events (事件) closed with the problem really fixed / registered."""
+    return ratio(t.fixed_by["event"], t.registered_by["event"])
+
+
+@metric
+def mean_hours_to_handle(t: Tally) -> float:
+    """Mean hours from a case's first work order to the handler's first report of it done
+    (处置时长)."""
+    return float(np.mean(t.hours_to_handle)) if t.hours_to_handle else math.nan
+
+
+@metric
+def repeat_report_share(t: Tally) -> float:
+    """Repeat reports / reports (重复上报占比)."""
+    return ratio(t.reports - len(t.reported_incidents), t.reports)
+
+
+@metric
+def excluded_cases(t: Tally) -> int:
+    """Tickets taken out of the assessed figures as unreasonable or out of scope (不合理诉求)."""
+    return t.excluded
+
+
+@metric
+def extensions(t: Tally) -> int:
+    """Deadline extensions granted (延期)."""
+    return t.extensions
+
+
+@metric
+def callers_worked_on(t: Tally) -> int:
+    """Callers talked round by a handler before the call-back (做工作)."""
+    return t.worked_on
+
+
+@metric
+def caller_trust(t: Tally) -> float:
+    """Mean trust in government of the residents who have called 12345, 0-1 (a gauge)."""
+    return float(t.model.caller_trust())
 
 
 @measure

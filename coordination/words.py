@@ -200,7 +200,8 @@ def _given(value: Any) -> bool:
 
 def _costs(row: Mapping[str, Any], lang: Lang) -> str:
     items = [say("words", "cost_item", lang, plan=say("words", column, lang), cost=f"{row[column]:.1f}")
-             for column in ("cost_full", "cost_superficial", "cost_paper", "cost_decline")
+             for column in ("cost_full", "cost_superficial", "cost_paper", "cost_decline",
+                            "cost_reclassify")
              if _given(row.get(column))]
     if not items:
         return ""

@@ -43,9 +43,10 @@ class CaseState(StrEnum):
     FED_BACK = "fed_back"
     REWORK = "rework"
     CLOSED = "closed"
+    EXCLUDED = "excluded"
 
 
-FINAL = {CaseState.MERGED, CaseState.REJECTED, CaseState.CLOSED}
+FINAL = {CaseState.MERGED, CaseState.REJECTED, CaseState.CLOSED, CaseState.EXCLUDED}
 
 
 class WorkflowError(RuntimeError):
@@ -74,6 +75,8 @@ class Case:
         self.decliners: list[Any] = []  # handlers that declined it and have not had it back
         self.bound = 0.0  # extra cost of faking it: an owner bound by a leader or a meeting
         self.plan = ""
+        self.extended = False  # a deadline extension was asked for (延期; once a case)
+        self.procured = False  # a facility's owner, materials and budget are in hand
         self.duplicates: list[Case] = []
         self._action: tuple[Callable[..., None], tuple] | None = None
         self._event: Event | None = None
@@ -92,6 +95,10 @@ class Case:
     def called_in(self) -> bool:
         """Reported by a resident's call (12345), not by a patrol."""
         return self.source in (Reason.HOTLINE, Reason.REPEAT_CALL)
+
+    def callers(self) -> list[Any]:
+        """The residents who called about it (its own report and its duplicates'), once each."""
+        return list(dict.fromkeys(c.reporter for c in (self, *self.duplicates) if c.called_in))
 
     def schedule(self, at: float, action: Callable[..., None], *args: Any) -> None:
         """Schedule the case's next step: ``action(*args)`` at time ``at``.
@@ -112,8 +119,9 @@ class Case:
             action(*args)
 
     def on_deadline(self) -> None:
-        """At the deadline: a case still open gets an overdue reminder (督办)."""
-        if self.is_open:
+        """At the deadline: a case still open gets an overdue reminder (督办); a deadline that
+        was extended meanwhile has its own, later, reminder."""
+        if self.is_open and self.workflow.model.time >= self.deadline:
             self.workflow.remind(self)
 
 
@@ -215,6 +223,34 @@ class CaseWorkflow:
         case.plan = plan
         self._write(case, Step.HANDLE, handler, Outcome.ACCEPTED, reason, plan=plan, **details)
 
+    def extend(self, case: Case, handler: Any, granted: bool) -> None:
+        """任务处理 (延期): the handler, expecting to be late, asks for more time; the centre grants
+        it (the deadline moves on by the kind's time limit) or refuses."""
+        self._require(case, "extend", CaseState.ACCEPTED)
+        case.extended = True
+        if not granted:
+            self._write(case, Step.HANDLE, handler, Outcome.EXTENSION_REFUSED, Reason.EXPECTED_LATE)
+            return
+        case.deadline += case.incident.kind.deadline_hours
+        self._write(case, Step.HANDLE, handler, Outcome.EXTENDED, Reason.EXPECTED_LATE,
+                    deadline=case.deadline)
+        self.model.schedule_event(case.on_deadline, at=case.deadline)
+
+    def procured(self, case: Case, handler: Any) -> None:
+        """任务处理: a facility's owner is established and materials and budget are in hand."""
+        self._require(case, "record procurement of", CaseState.ACCEPTED)
+        case.procured = True
+        self._write(case, Step.HANDLE, handler, Outcome.PROCURED)
+
+    def exclude(self, case: Case, handler: Any, **details: Any) -> None:
+        """处理反馈: the handler reports a ticket an unreasonable demand or out of scope
+        (不合理诉求) and the centre accepts: it leaves every assessed figure, unsolved."""
+        self._require(case, "exclude", CaseState.DISPATCHED)
+        case.state = CaseState.EXCLUDED
+        case.incident.case = None
+        del self.open[case.id]
+        self._write(case, Step.FEEDBACK, handler, Outcome.EXCLUDED, Reason.UNREASONABLE, **details)
+
     def handled(self, case: Case, handler: Any, outcome: Outcome, reason: Reason | None = None,
                 **details: Any) -> None:
         """任务处理: the work is done as planned: a full fix, a superficial fix, or nothing."""
@@ -239,6 +275,11 @@ class CaseWorkflow:
         else:
             case.state = CaseState.REWORK
             self._write(case, Step.VERIFY, checker, Outcome.REWORK, reason)
+
+    def work_on_caller(self, case: Case, handler: Any) -> None:
+        """综合评价 (做工作): before the call-back the handler talks a caller round."""
+        self._require(case, "work on a caller of", CaseState.CLOSED)
+        self._write(case, Step.EVALUATE, handler, Outcome.WORKED_ON_CALLER)
 
     def evaluate(self, case: Case, evaluator: Any, rating: Outcome, callers: int,
                  satisfied: int) -> None:

@@ -34,22 +34,30 @@ class Stakes:
     unresolved: float       # the verified-resolution KPI, lost by a closure without a real fix
     closure: float          # the closure KPI, per order closed on time
     harm: float             # a resident hurt while the problem is in the handler's hands
+    dissatisfied: float = 0.0  # the satisfaction KPI, per caller not satisfied at the call-back
 
 
-def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str) -> Stakes:
-    """The stakes of one handler under the town's incentives and institutions."""
+def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str,
+               rank_factor: float | None = None) -> Stakes:
+    """The stakes of one handler under the town's incentives and institutions.
+
+    Under a public ranking a department's KPI stakes are multiplied by its ``rank_factor`` from
+    the last ranking (:mod:`coordination.ranking`), by ``ranking_multiplier`` before one.
+    """
     base, inst = cfg.incentives, cfg.institutions
     a, auth = inst.assessment, inst.authority
-    rework = late = unresolved = closure = 0.0
+    rework = late = unresolved = closure = dissatisfied = 0.0
     harm = base.harm_penalty
     decline = base.decline_penalty
     false_closure = base.false_closure_penalty
     if a.kind in ("department_kpis", "public_ranking") and kind == "department":
-        scale = a.stakes * (a.ranking_multiplier if a.kind == "public_ranking" else 1.0)
+        factor = a.ranking_multiplier if rank_factor is None else rank_factor
+        scale = a.stakes * (factor if a.kind == "public_ranking" else 1.0)
         w = a.weights
         decline += scale * w.declines
         rework, late = scale * w.rework, scale * w.on_time
         unresolved, closure = scale * w.verified_resolution, scale * w.closures
+        dissatisfied = scale * w.satisfaction
     elif a.kind == "outcome_subjective" and handler_id in a.covers:
         harm += a.stakes * 0.5  # an injury on one's watch spoils the subjective rating
     commanded = auth.kind == "command" and (kind == "department" or auth.covers_property_managers)
@@ -57,4 +65,4 @@ def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str) -> Stakes:
         decline += auth.order_penalty
         false_closure += auth.order_penalty / 2
     return Stakes(decline=decline, false_closure=false_closure, rework=rework, late=late,
-                  unresolved=unresolved, closure=closure, harm=harm)
+                  unresolved=unresolved, closure=closure, harm=harm, dissatisfied=dissatisfied)

@@ -48,12 +48,17 @@ class Outcome(StrEnum):
     SUPERFICIAL_FIX = "superficial_fix"
     PAPER_CLOSURE = "paper_closure"
     FELL_SHORT = "fell_short"
+    PROCURED = "procured"  # a facility's owner found, materials and budget in hand (权属, 采购)
+    EXTENDED = "extended"  # a deadline extension granted (延期)
+    EXTENSION_REFUSED = "extension_refused"
+    EXCLUDED = "excluded"  # taken out of the assessed figures as unreasonable (不合理诉求)
     DONE = "done"
     CLOSED = "closed"
     REWORK = "rework"
     GOOD = "good"  # 好
     FAIR = "fair"  # 良
     POOR = "poor"  # 差
+    WORKED_ON_CALLER = "worked_on_caller"  # 做工作: a caller talked round before the call-back
     INJURED = "injured"
     ESCALATED = "escalated"
 
@@ -83,12 +88,15 @@ class Reason(StrEnum):
     # declines (feedback)
     NOT_OURS = "not_ours"
     OUTSIDE_REMIT = "outside_remit"
+    UNREASONABLE = "unreasonable"  # a ticket claimed unreasonable or out of scope (不合理诉求)
+    RECLASSIFICATION_REFUSED = "reclassification_refused"
     # how the response was chosen, and done (handle)
     WEIGHED_COSTS = "weighed_costs"
     COMPLIANT = "compliant"
     ON_THE_SPOT = "on_the_spot"
     JOINT_TEAM = "joint_team"
     SHORT_OF_SKILL = "short_of_skill"
+    EXPECTED_LATE = "expected_late"
     # what the on-site check saw (verify)
     FIXED = "fixed"
     GONE = "gone"

@@ -63,6 +63,64 @@ class KpiWeights(Lever):
     declines: float = Field(0.25, ge=0.0, le=1.0)
     verified_resolution: float = Field(0.25, ge=0.0, le=1.0)
     closures: float = Field(0.0, ge=0.0, le=1.0)
+    satisfaction: float = Field(0.0, ge=0.0, le=1.0)
+
+    def total(self) -> float:
+        """The sum of the weights."""
+        return (self.on_time + self.rework + self.declines + self.verified_resolution
+                + self.closures + self.satisfaction)
+
+
+class Ranking(Lever):
+    """Public ranking as a periodic tournament (排名通报; Zhoushan's big screens).
+
+    Every ``every_days`` the units assessed (the departments) are ranked against each other on
+    their published rates over the period, weighted as the KPIs are, and the ``named`` lowest are
+    named in public. What an order is worth to a unit then depends on its rank: each unit's
+    stakes are multiplied by ``1 + (m - 1)(1 + spread (2r - 1))``, where ``m`` is
+    ``ranking_multiplier`` and ``r`` the unit's place from the top (0 first, 1 last), so the
+    mean pressure is ``m`` and it falls on those near the bottom. Before the first ranking,
+    and for a unit with no orders in the period, it is ``m``.
+    """
+
+    every_days: PositiveInt = 30
+    named: NonNegativeInt = 1
+    spread: float = Field(1.0, ge=0.0, le=1.0)
+
+
+class Gaming(Lever):
+    """What the assessed can do to their measures rather than to the problems.
+
+    ``persuasion``: the chance that a handler who "works on" a dissatisfied caller before the
+    call-back (做工作) gets them to say they are satisfied; it does so only when a satisfaction
+    KPI makes it worth ``persuasion_hours`` of a crew's time. ``extension_grant``: the chance the
+    centre grants a deadline extension (延期) that a handler asks for when an on-time KPI is in
+    force and it expects to be late. ``reclassification_accepted``: the chance the centre accepts
+    a handler's claim that a called-in ticket is an unreasonable demand or out of scope
+    (不合理诉求, 非受理范围), which takes it out of every assessed rate; a handler under closure
+    or on-time KPIs weighs it as one more response. 0 (the default for the last two): the
+    centre never grants or accepts them.
+    """
+
+    persuasion: float = Field(0.5, ge=0.0, le=1.0)
+    persuasion_hours: PositiveFloat = 0.5
+    extension_grant: float = Field(0.0, ge=0.0, le=1.0)
+    reclassification_accepted: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Handling(Lever):
+    """How departments' crews take work orders on.
+
+    ``dedicated_crews``: each department gives grid orders a dedicated team (专业处置队伍) of
+    ``ceil(officers × (1 - core_duty_share))`` officers who do nothing else, instead of every
+    officer giving that share of the day; the same hours, but a job is done in its own effort
+    rather than stretched over days of other duties (Dongcheng's handling crews).
+    ``response_standard_hours``: a time standard for answering an order (处置时限 for the
+    response); a handler's response time is at most this.
+    """
+
+    dedicated_crews: bool = False
+    response_standard_hours: PositiveFloat | None = None
 
 
 class Assessment(Lever):
@@ -72,8 +130,9 @@ class Assessment(Lever):
     and those in ``covers``); ``centre_process`` (process KPIs for the centre only);
     ``department_kpis`` (each department's KPIs, weighted, counted in the centre's evaluation);
     ``public_ranking`` (department KPIs published, Zhoushan's big screens: stakes multiplied by
-    ``ranking_multiplier``). ``stakes`` is what a full KPI point is worth to a department on one
-    order, in officer-hour equivalents.
+    ``ranking_multiplier`` on average, by rank in a periodic tournament, see :class:`Ranking`).
+    ``stakes`` is what a full KPI point is worth to a department on one order, in officer-hour
+    equivalents; the satisfaction KPI is per dissatisfied caller.
     """
 
     kind: Literal["none", "outcome_subjective", "centre_process", "department_kpis",
@@ -81,15 +140,14 @@ class Assessment(Lever):
     weights: KpiWeights = KpiWeights()
     stakes: NonNegativeFloat = 12.0
     ranking_multiplier: float = Field(2.0, ge=1.0)
+    ranking: Ranking = Ranking()
     covers: list[str] = []
 
     @model_validator(mode="after")
     def _kpis_have_weight(self) -> Self:
-        if self.kind in ("department_kpis", "public_ranking"):
-            w = self.weights
-            if w.on_time + w.rework + w.declines + w.verified_resolution + w.closures <= 0:
-                raise ValueError(f"assessment.weights: all zero under '{self.kind}'; "
-                                 "give at least one KPI a weight in (0, 1]")
+        if self.kind in ("department_kpis", "public_ranking") and self.weights.total() <= 0:
+            raise ValueError(f"assessment.weights: all zero under '{self.kind}'; "
+                             "give at least one KPI a weight in (0, 1]")
         return self
 
 
@@ -173,6 +231,8 @@ class Institutions(Lever):
     training: Training = Training()
     outsourcing: Outsourcing = Outsourcing()
     participation: Participation = Participation()
+    gaming: Gaming = Gaming()
+    handling: Handling = Handling()
     targeting: Literal["uniform", "differentiated"] = "uniform"
 
     @model_validator(mode="after")

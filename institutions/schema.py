@@ -188,7 +188,12 @@ class Subtype(Section):
 
 
 class IncidentKind(Section):
-    """A kind of part (部件) or event (事件) and everything the model needs to know about it."""
+    """A kind of part (部件) or event (事件) and everything the model needs to know about it.
+
+    ``procurement_hours``: before a full fix can start, the time to establish who owns the
+    facility (权属), get materials and have the spending approved; a superficial fix needs none
+    (what makes facilities slower to close than events). None: the work starts at once.
+    """
 
     id: str
     name: str = ""
@@ -211,13 +216,20 @@ class IncidentKind(Section):
     simple: bool = False
     deadline_hours: PositiveFloat = 72.0
     lasts_hours: Distribution | None = None
+    procurement_hours: Distribution | None = None
     passers_per_hour: NonNegativeFloat = 20.0
     public_visibility: NonNegativeFloat = 1.0
     inspector_visibility: NonNegativeFloat = 1.0
 
 
 class Residents(Section):
-    """How residents report (12345 hotline), follow up, and trust the government (公信力)."""
+    """How residents report (12345 hotline), follow up, and trust the government (公信力).
+
+    A caller called back (回访) about a closed case says they are satisfied when the problem is
+    gone; of the others, ``satisfied_if_partial`` are satisfied by a superficial fix (a warning
+    sign, a word with the parties) and ``satisfied_if_unsolved`` by an attentive call alone:
+    satisfaction is what callers perceive and say. Trust follows what is really there.
+    """
 
     report_propensity: float = Field(0.01, ge=0.0, le=1.0)
     initial_trust: float = Field(0.6, ge=0.0, le=1.0)
@@ -226,6 +238,8 @@ class Residents(Section):
     harm_trust_loss: float = Field(0.4, ge=0.0, le=1.0)
     repeat_after_hours: Distribution = Exponential(mean=72.0)
     max_repeats: NonNegativeInt = 2
+    satisfied_if_partial: float = Field(0.0, ge=0.0, le=1.0)
+    satisfied_if_unsolved: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class Incentives(Section):
