@@ -117,7 +117,7 @@ class WorkOrderHandler(mesa.Agent):
             return self.model.joint.expected_finish()
         start = self.model.time
         if plan == "full" and not case.procured and case.incident.kind.procurement_hours:
-            start += case.incident.kind.procurement_hours.mean()
+            start += case.incident.kind.procurement_hours.mean
         return self.crew.preview(start, self.work_hours(case, plan))
 
     def learn_check(self, plan: str, caught: bool) -> None:

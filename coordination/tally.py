@@ -232,7 +232,19 @@ class Tally:
 
     # -- reading it ---------------------------------------------------------------------------
     def value(self, name: str) -> Any:
-        """One measure by name (a metric or one of :data:`MEASURES`); ``KeyError`` if unknown."""
+        """One measure by name (a metric or one of :data:`MEASURES`); ``KeyError`` if unknown.
+        ``NAME.KEY`` is one entry of a measure by key (``workload_share.cheng_guan``), 0 if absent.
+
+        Example:
+            >>> from coordination import JointEnforcementModel
+            >>> model = JointEnforcementModel(scale=0.05, rng=1)
+            >>> model.run_for(24 * 10)
+            >>> 0 <= model.tally.value("workload_share.cheng_guan") <= 1
+            True
+        """
+        base, _, key = name.partition(".")
+        if key:
+            return MEASURES[base](self).get(key, 0)
         return MEASURES[name](self)
 
     def metrics(self) -> dict[str, Any]:

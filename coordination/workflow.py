@@ -225,13 +225,13 @@ class CaseWorkflow:
 
     def extend(self, case: Case, handler: Any, granted: bool) -> None:
         """任务处理 (延期): the handler, expecting to be late, asks for more time; the centre grants
-        it (the deadline moves on by the kind's time limit) or refuses."""
+        it (the deadline, or now if it has passed, moves on by the kind's time limit) or refuses."""
         self._require(case, "extend", CaseState.ACCEPTED)
         case.extended = True
         if not granted:
             self._write(case, Step.HANDLE, handler, Outcome.EXTENSION_REFUSED, Reason.EXPECTED_LATE)
             return
-        case.deadline += case.incident.kind.deadline_hours
+        case.deadline = max(case.deadline, self.model.time) + case.incident.kind.deadline_hours
         self._write(case, Step.HANDLE, handler, Outcome.EXTENDED, Reason.EXPECTED_LATE,
                     deadline=case.deadline)
         self.model.schedule_event(case.on_deadline, at=case.deadline)

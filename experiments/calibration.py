@@ -45,10 +45,8 @@ def measure(window: Tally, names: list[str]) -> dict[str, float]:
     :meth:`~coordination.JointEnforcementModel.tally_from`), other metrics of the whole run."""
     out = {}
     for name in names:
-        base, _, handler = name.partition(".")
-        if base == "hotline_dispatched" and handler:
-            out[name] = float(window.value(base).get(handler, 0))
-        elif base.startswith("hotline_") and base in MEASURES and not handler:
+        base = name.partition(".")[0]
+        if base.startswith("hotline_") and base in MEASURES:
             out[name] = float(window.value(name))
         elif name in METRICS and name != "workload_share":
             out[name] = float(window.model.tally.value(name))

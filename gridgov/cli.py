@@ -255,6 +255,62 @@ def calibrate(
     Console().print(out)
 
 
+@app.command()
+def validate(
+    preset: Annotated[str | None, typer.Option(help="Only this preset's targets.")] = None,
+    seeds: Annotated[int, typer.Option(help="Seeds per setting (1..N).")] = 20,
+    targets: Annotated[Path | None, typer.Option(help="A targets TOML file instead of the "
+                                                 "shipped one (experiments/targets.toml).")] = None,
+    workers: Workers = 0,
+    out: Annotated[Path | None, typer.Option(help="Also write the scorecard to this JSON file.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
+) -> None:
+    """Check the presets against the figures real grid systems report (docs/validation.md).
+
+    Exit 0 only when every target holds, 1 when one does not.
+
+    Example: gridgov validate --preset c_town --seeds 20
+    """
+    from experiments import validation
+
+    try:
+        if seeds < 2:
+            raise ConfigError(f"--seeds: {seeds} is not allowed; 2 or more (an interval needs two)")
+        if workers < 0:
+            raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
+        if preset is not None and preset not in list_presets():
+            raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
+        if out is not None and out.is_dir():
+            raise ConfigError(f"--out: '{out}' is a folder; give the path of a JSON file")
+        chosen = validation.targets_for(preset, targets or validation.TARGETS)
+        if not chosen:
+            raise ConfigError(f"--preset: '{preset}' has no validation targets")
+    except ConfigError as exc:
+        raise bad_input(str(exc)) from None
+    with progress_bar("validate") as bar:
+        table = validation.validate(chosen, seeds=seeds, workers=workers or None, progress=bar)
+    document = {"seeds": seeds, "holds": bool(table["holds"].all()),
+                "targets": table.to_dict(orient="records")}
+    if out is not None:
+        write_atomic(out, lambda p: p.write_text(to_json(document, indent=2)))
+    if json_out:
+        sys.stdout.write(to_json(document) + "\n")
+    else:
+        view = Table(title=f"validation: {len(table)} targets, mean over seeds 1-{seeds}")
+        for col in ("target", "measure", "expected", "mean", "95% interval", "holds", "set by"):
+            view.add_column(col, justify="right" if col in ("mean", "95% interval") else "left",
+                            no_wrap=col == "target")
+        for r in table.to_dict(orient="records"):
+            expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
+                        "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
+            view.add_row(r["id"], r["measure"], expected[r["expect"]], f"{r['mean']:.3g}",
+                         f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
+                         "calibration" if r["calibration"] else "check")
+        Console().print(view)
+    if not document["holds"]:
+        raise typer.Exit(1)
+
+
 @app.command("reforms")
 def reforms_list() -> None:
     """List the named reforms and what each changes.

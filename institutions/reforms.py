@@ -61,6 +61,22 @@ def _closure_kpi_only(c: dict) -> None:
     c["centre"].update(detect_superficial=0.1, detect_paper=0.3)
 
 
+def _satisfaction_ranking(c: dict) -> None:
+    """Departments ranked in public every month on callers' satisfaction alone (满意率排名)."""
+    c["institutions"]["assessment"].update(kind="public_ranking", weights={
+        "on_time": 0.0, "rework": 0.0, "declines": 0.0, "verified_resolution": 0.0,
+        "closures": 0.0, "satisfaction": 1.0})
+
+
+def _hotline_kpis(c: dict) -> None:
+    """A city hotline's assessment of departments (Shanghai 12345, 2016): on-time completion and
+    callers' satisfaction, with extensions granted and unreasonable tickets taken out."""
+    c["institutions"]["assessment"].update(kind="department_kpis", weights={
+        "on_time": 0.5, "rework": 0.0, "declines": 0.0, "verified_resolution": 0.0,
+        "closures": 0.0, "satisfaction": 0.5})
+    c["institutions"]["gaming"].update(extension_grant=0.8, reclassification_accepted=0.5)
+
+
 def _centre_authority(c: dict) -> None:
     """Command over dispatched department branches (D street: 条包块管、以块为主)."""
     c["institutions"]["authority"]["kind"] = "command"
@@ -114,6 +130,8 @@ REFORMS: dict[str, Change] = {
     "differentiated_governance": _differentiated_governance,
     "community_participation": _community_participation,
     "closure_kpi_only": _closure_kpi_only,
+    "satisfaction_ranking": _satisfaction_ranking,
+    "hotline_kpis": _hotline_kpis,
 }
 
 
