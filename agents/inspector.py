@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -22,6 +23,7 @@ import numpy as np
 
 from agents.workforce import advance_on_duty
 from institutions.codes import ActorKind, Reason
+from institutions.units import HOURS_PER_DAY
 from institutions.staffing import grid_shares
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class GridInspector(mesa.Agent):
     def discover(self, incident: Incident) -> None:
         """Found on patrol: fix it on the spot if simple and allowed, otherwise report it."""
         self.found += 1
+        self.team.found += 1
         kind, spec, rng = incident.kind, self.team.spec, self.model.org_rng
         if kind.simple and spec.on_spot_fix:
             licensed = kind.qualification is None or kind.qualification in self.qualifications
@@ -100,6 +103,9 @@ class InspectorTeamAgents:
         self.spec = spec
         self.patrol_rng = patrol_rng  # when this team would find each new problem
         self.members: dict[str, list[GridInspector]] = {g.id: [] for g in model.config.grids}
+        self.found = 0  # problems the team's members came across, since the start
+        self.search = 1.0  # effort relative to ``coverage_per_shift`` (a quota raises it)
+        self._reviewed = (0.0, 0)  # time and finds at the last quota review
         self.update(spec)
 
     def update(self, spec: InspectorTeam) -> None:
@@ -141,9 +147,35 @@ class InspectorTeamAgents:
         n = len(self.members.get(incident.grid, ()))
         if n == 0:
             return 0.0
-        per_hour = self.spec.coverage_per_shift / self.spec.shift.hours
+        per_hour = self.spec.coverage_per_shift * self.search / self.spec.shift.hours
         return (n * per_hour * self.competence(incident.kind.domain)
                 * incident.kind.inspector_visibility * incident.conspicuity())
+
+    def review_quota(self, now: float) -> None:
+        """Supervisors on a report quota (监督员考核上报数) compare what they found per member and
+        shift since the last review with the quota, and search harder or ease off: the effort
+        moves by the square root of quota / finds, between their own coverage and the maximum.
+
+        Example:
+            >>> from coordination import JointEnforcementModel
+            >>> from institutions import load_preset, with_overrides
+            >>> cfg = with_overrides(load_preset("n_town"),
+            ...                      {"inspectors.lian_qin.report_quota_per_shift": 50.0})
+            >>> model = JointEnforcementModel(cfg, scale=0.05, rng=1)
+            >>> model.run_for(24 * 3)
+            >>> model.inspector_teams[0].search > 1.0   # far short of 50 a shift: they search harder
+            True
+        """
+        quota = self.spec.report_quota_per_shift
+        since, found_then = self._reviewed
+        self._reviewed = (now, self.found)
+        if quota <= 0 or self.size == 0 or now <= since:
+            return
+        shifts = (now - since) / HOURS_PER_DAY  # one shift a member a day
+        per_shift = (self.found - found_then) / (self.size * shifts)
+        ceiling = self.spec.max_coverage_per_shift / max(self.spec.coverage_per_shift, 1e-9)
+        step = math.sqrt(quota / per_shift) if per_shift > 0 else 2.0
+        self.search = min(max(self.search * step, 1.0), max(ceiling, 1.0))
 
     def on_duty_after(self, now: float, duty_hours: float) -> float:
         return advance_on_duty(now, duty_hours, self.spec.shift)

@@ -203,6 +203,8 @@ class JointEnforcementModel(mesa.Model):
         """One simulated hour; all behaviour is in scheduled events."""
 
     def _new_day(self) -> None:
+        for team in self.inspector_teams:
+            team.review_quota(self.time)
         for incident in self.source.draw_day():
             self.incidents.append(incident)
             self.schedule_event(incident.arise, at=incident.time)

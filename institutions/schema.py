@@ -138,7 +138,15 @@ class GridCentre(Section):
 
 
 class InspectorTeam(Section):
-    """A body of patrolling staff (巡查员, 联勤, 信息员 …) spread evenly over its grids."""
+    """A body of patrolling staff (巡查员, 联勤, 信息员 …) spread evenly over its grids.
+
+    ``report_quota_per_shift``: supervisors (监督员) assessed or paid on the number of problems they
+    report. A team with a quota reviews it every day: members who found fewer than the quota per
+    shift search harder (their coverage rises, up to ``max_coverage_per_shift``, every spot seen
+    every shift), members above it ease off to their own ``coverage_per_shift``. Volume then
+    follows the supervisors' effort wherever minor problems are left to find. 0 (the default):
+    no quota, coverage fixed.
+    """
 
     id: str
     name: str = ""
@@ -153,6 +161,8 @@ class InspectorTeam(Section):
     on_spot_fix: bool = True
     unlicensed_action: float = Field(0.3, ge=0.0, le=1.0)
     unlicensed_accident: float = Field(0.05, ge=0.0, le=1.0)
+    report_quota_per_shift: NonNegativeFloat = 0.0
+    max_coverage_per_shift: float = Field(1.0, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _competence_is_probability(self) -> Self:
