@@ -23,8 +23,8 @@ import numpy as np
 
 from agents.workforce import advance_on_duty
 from institutions.codes import ActorKind, Reason
-from institutions.units import HOURS_PER_DAY
 from institutions.staffing import grid_shares
+from institutions.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from coordination.incidents import Incident
