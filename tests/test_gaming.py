@@ -163,7 +163,9 @@ def test_procurement_makes_facilities_slower_to_close_than_events():
 
 
 def test_dedicated_crews_and_a_response_standard_cut_handling_time():
-    cfg = load_preset("dongcheng")
+    cfg = with_overrides(load_preset("dongcheng"), {  # as it was before its crews and standards
+        "institutions.handling.dedicated_crews": False,
+        "institutions.handling.response_standard_hours": None})
     fast = with_overrides(cfg, {"institutions.handling.dedicated_crews": True,
                                 "institutions.handling.response_standard_hours": 1.0})
     seeds = range(1, 9)
