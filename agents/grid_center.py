@@ -162,6 +162,17 @@ class GridCenter(mesa.Agent):
         self.model.workflow.dispatch(case, self, handler, reason, **details)
         handler.receive_order(case)
 
+    def on_overdue(self, case: Case) -> None:
+        """A case open at its deadline: a reminder (督办), or, for an order in hand whose handler
+        is assessed on time, perhaps closed and reopened as a new ticket (先结后开)."""
+        workflow, chance = self.model.workflow, self.model.config.institutions.gaming.reopen_overdue
+        stakes = getattr(case.handler, "stakes", None)  # a meeting's joint team has no KPI
+        if (chance and case.state == "accepted" and stakes is not None and stakes().late
+                and self.model.org_rng.random() < chance):
+            workflow.reopen(case, self)
+        else:
+            workflow.remind(case)
+
     def settle_declines(self, case: Case) -> None:
         """Handlers that declined the case and never had it back learn that declining worked."""
         for handler in case.decliners:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["CODES", "COLUMNS", "CORE", "DETAILS", "SCHEMA_VERSION", "TOWN", "ActorKind", "CaseLog",
            "Outcome", "Reason", "Step", "write_parquet"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the log's columns and codes (1: the free-text log before them; 3: gaming,
 procurement and persuasion codes, ``cost_reclassify``)."""
 
@@ -57,7 +57,7 @@ DETAILS: dict[str, str] = {
     "plan": "category",  # handle (accepted), feedback (done): full, superficial or paper
     "owners": "str",  # plausible owners a reason names: handler ids joined by ","
     "meeting": "str",  # the meeting that bound an owner or formed a joint team
-    "other_case": "Int64",  # register (merged): the open case a duplicate joins
+    "other_case": "Int64",  # merged: the case joined; reopened: the new ticket, and back
     "skill": "float64",  # handle (fell_short): the crew's skill in the problem's domain
     "cost_full": "float64",  # the expected costs weighed, in officer-hour equivalents
     "cost_superficial": "float64",

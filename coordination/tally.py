@@ -113,6 +113,7 @@ class Tally:
         self.hotline_fixed = 0
         self.excluded = 0
         self.extensions = 0
+        self.reopened = 0
         self.worked_on = 0
         self.callers_asked = 0  # call-backs of closed cases: callers
         self.callers_satisfied = 0  # of them, satisfied
@@ -123,6 +124,7 @@ class Tally:
         self.hours_to_handle: list[float] = []  # first work order -> first report of done
         self.units: defaultdict[str, UnitCounts] = defaultdict(UnitCounts)  # by handler id
         self._handler_of: dict[int, str] = {}  # case -> handler of its last work order
+        self._undertaken_by: dict[int, str] = {}  # case -> handler that last accepted it (承接)
 
     def __call__(self, row: Row) -> None:
         if row[_TIME] >= self.since:
@@ -145,6 +147,12 @@ class Tally:
                 self.registered_at[case] = row[_TIME]
                 if case in self._called:
                     self.hotline_cases.add(case)
+            elif outcome == Outcome.REOPENED:  # closed on time in the figures, open again anew
+                self.reopened += 1
+                self._first_dispatch.pop(case, None)
+                if case in self._called:
+                    self._called.add(row[_DETAILS]["other_case"])
+                self._close(row)
         elif step == Step.DISPATCH:
             if outcome == Outcome.DISPATCHED:
                 details = row[_DETAILS]
@@ -163,7 +171,9 @@ class Tally:
                     self.hops[(last, key)] += 1
                 self._last_handler[case] = key
         elif step == Step.HANDLE:
-            if outcome == Outcome.SUPERFICIAL_FIX:
+            if outcome == Outcome.ACCEPTED:
+                self._undertaken_by[case] = row[_ACTOR]
+            elif outcome == Outcome.SUPERFICIAL_FIX:
                 self.superficial += 1
             elif outcome == Outcome.PAPER_CLOSURE:
                 self.paper += 1
@@ -481,6 +491,12 @@ def extensions(t: Tally) -> int:
 
 
 @metric
+def reopened_cases(t: Tally) -> int:
+    """Orders closed at their deadline as done and opened again as new tickets (先结后开)."""
+    return t.reopened
+
+
+@metric
 def callers_worked_on(t: Tally) -> int:
     """Callers talked round by a handler before the call-back (做工作)."""
     return t.worked_on
@@ -508,6 +524,14 @@ def hotline_registered(t: Tally) -> int:
 def hotline_dispatched(t: Tally) -> dict[str, int]:
     """Those cases' first work orders, by handler id."""
     return dict(t.hotline_first)
+
+
+@measure
+def hotline_undertaken(t: Tally) -> dict[str, int]:
+    """Those cases by the handler that undertook them (承接): the last to accept the order, or
+    the last it was sent to if no one has accepted it."""
+    return dict(Counter(t._undertaken_by.get(case) or t._handler_of.get(case, "none")
+                        for case in t.hotline_cases))
 
 
 @measure

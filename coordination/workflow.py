@@ -122,7 +122,7 @@ class Case:
         """At the deadline: a case still open gets an overdue reminder (督办); a deadline that
         was extended meanwhile has its own, later, reminder."""
         if self.is_open and self.workflow.model.time >= self.deadline:
-            self.workflow.remind(self)
+            self.workflow.model.centre.on_overdue(self)
 
 
 class CaseWorkflow:
@@ -192,6 +192,31 @@ class CaseWorkflow:
         target_kind, target_id, _ = handler.log_actor
         self._write(case, Step.DISPATCH, centre, Outcome.DISPATCHED, reason,
                     target_kind=target_kind, target_id=target_id, **details)
+
+    def reopen(self, case: Case, centre: Any) -> None:
+        """先结后开: an order in hand at its deadline is closed in the system as done on time and
+        the problem opened again at once as a new ticket, with a fresh deadline, sent to the same
+        handler, who goes on with the work. The old ticket counts as closed in every reported
+        figure; the log links the two (``other_case``)."""
+        self._require(case, "reopen", CaseState.ACCEPTED)
+        old, now = case.id, self.model.time
+        case.id = self._next_id
+        self._next_id += 1
+        self.log.write(case.incident, old, Step.REGISTER, centre.log_actor, Outcome.REOPENED,
+                       Reason.DEADLINE_DUE, other_case=case.id)
+        del self.open[old]
+        self.cases[case.id] = self.open[case.id] = case
+        case.registered_at, case.deadline = now, now + case.incident.kind.deadline_hours
+        case.extended = False
+        reason = Reason.REOPENED_TICKET
+        self._write(case, Step.COLLECT, centre, Outcome.REPORTED, reason, other_case=old)
+        self._write(case, Step.REGISTER, centre, Outcome.REGISTERED, reason, deadline=case.deadline,
+                    other_case=old)
+        target_kind, target_id, _ = case.handler.log_actor
+        self._write(case, Step.DISPATCH, centre, Outcome.DISPATCHED, reason,
+                    target_kind=target_kind, target_id=target_id)
+        self._write(case, Step.HANDLE, case.handler, Outcome.ACCEPTED, reason, plan=case.plan)
+        self.model.schedule_event(case.on_deadline, at=case.deadline)
 
     def stuck(self, case: Case, centre: Any, reason: Reason, **details: Any) -> None:
         """任务派遣: nobody takes the order; the case stays open, unowned."""

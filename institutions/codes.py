@@ -52,6 +52,7 @@ class Outcome(StrEnum):
     EXTENDED = "extended"  # a deadline extension granted (延期)
     EXTENSION_REFUSED = "extension_refused"
     EXCLUDED = "excluded"  # taken out of the assessed figures as unreasonable (不合理诉求)
+    REOPENED = "reopened"  # closed before its deadline and opened again as a new ticket (先结后开)
     DONE = "done"
     CLOSED = "closed"
     REWORK = "rework"
@@ -72,6 +73,7 @@ class Reason(StrEnum):
     PATROL = "patrol"
     PATROL_FIX = "patrol_fix"
     UNLICENSED_FIX = "unlicensed_fix"
+    REOPENED_TICKET = "reopened_ticket"  # the centre opens a problem again as a new ticket
     # not filed (register)
     DUPLICATE = "duplicate"
     ALREADY_SOLVED = "already_solved"
@@ -97,6 +99,7 @@ class Reason(StrEnum):
     JOINT_TEAM = "joint_team"
     SHORT_OF_SKILL = "short_of_skill"
     EXPECTED_LATE = "expected_late"
+    DEADLINE_DUE = "deadline_due"  # an order in hand at its deadline, under an on-time KPI
     # what the on-site check saw (verify)
     FIXED = "fixed"
     GONE = "gone"

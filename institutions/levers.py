@@ -98,14 +98,18 @@ class Gaming(Lever):
     force and it expects to be late. ``reclassification_accepted``: the chance the centre accepts
     a handler's claim that a called-in ticket is an unreasonable demand or out of scope
     (不合理诉求, 非受理范围), which takes it out of every assessed rate; a handler under closure
-    or on-time KPIs weighs it as one more response. 0 (the default for the last two): the
-    centre never grants or accepts them.
+    or on-time KPIs weighs it as one more response. ``reopen_overdue``: the chance that an order
+    still in hand at its deadline, under an on-time KPI on its handler, is closed in the system
+    as done on time and opened again at once as a new ticket with a fresh deadline (先结后开,
+    close and reopen); the work goes on, the problem is no nearer a fix. 0 (the default for the
+    last three): the centre never grants, accepts or reopens.
     """
 
     persuasion: float = Field(0.5, ge=0.0, le=1.0)
     persuasion_hours: PositiveFloat = 0.5
     extension_grant: float = Field(0.0, ge=0.0, le=1.0)
     reclassification_accepted: float = Field(0.0, ge=0.0, le=1.0)
+    reopen_overdue: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class Handling(Lever):

@@ -70,11 +70,13 @@ def _satisfaction_ranking(c: dict) -> None:
 
 def _hotline_kpis(c: dict) -> None:
     """A city hotline's assessment of departments (Shanghai 12345, 2016): on-time completion and
-    callers' satisfaction, with extensions granted and unreasonable tickets taken out."""
+    callers' satisfaction, with extensions granted, unreasonable tickets taken out and overdue
+    tickets closed and reopened."""
     c["institutions"]["assessment"].update(kind="department_kpis", weights={
         "on_time": 0.5, "rework": 0.0, "declines": 0.0, "verified_resolution": 0.0,
         "closures": 0.0, "satisfaction": 0.5})
-    c["institutions"]["gaming"].update(extension_grant=0.8, reclassification_accepted=0.5)
+    c["institutions"]["gaming"].update(extension_grant=0.8, reclassification_accepted=0.5,
+                                       reopen_overdue=0.5)
 
 
 def _centre_authority(c: dict) -> None:

@@ -42,7 +42,8 @@ def test_run_out_writes_parquet_a_user_can_read(tmp_path):
     assert list(log.columns) == list(COLUMNS)
     assert (log["step"] == "collect").sum() > 0
     assert str(log["outcome"].dtype) == "category" and set(log["outcome"]) <= set(Outcome)
-    assert pq.read_schema(out / "case_log.parquet").metadata[b"gridgov.schema_version"] == b"3"
+    metadata = pq.read_schema(out / "case_log.parquet").metadata
+    assert metadata[b"gridgov.schema_version"] == str(SCHEMA_VERSION).encode()
     series = pd.read_parquet(out / "timeseries.parquet")
     assert len(series) == 15
     saved = json.loads((out / "metrics.json").read_text())

@@ -11,6 +11,7 @@ import pytest
 
 from coordination import JointEnforcementModel
 from institutions import load_preset, with_overrides
+from tests.invariants import assert_every_report_accounted_for, assert_no_closure_without_check
 from tests.stats import mean_interval, paired_difference_interval
 
 SEEDS = range(1, 11)
@@ -178,3 +179,35 @@ def test_dedicated_crews_and_a_response_standard_cut_handling_time():
     spec = model.config.departments[0]
     assert squad.crew.size == math.ceil(spec.officers * (1 - spec.core_duty_share) - 1e-9)
     assert squad.crew.availability == 1.0
+
+
+def test_closing_and_reopening_overdue_tickets_lifts_the_on_time_rate_not_the_fixes():
+    """先结后开 under an on-time KPI: over 6 seeds the reported on-time rate rises while real
+    resolution does not rise with it; in the log each reopened ticket continues as a new one
+    with the same handler; with no KPI nothing is reopened, whatever the lever says."""
+    cfg = load_preset("c_town")
+    kpis = ["department_kpis"]
+    allowed = with_overrides(cfg, {"institutions.gaming.reopen_overdue": 0.8})
+    base = _runs(cfg, 60, 0.3, kpis, range(1, 7))
+    reopen = _runs(allowed, 60, 0.3, kpis, range(1, 7))
+    on_time = paired_difference_interval(_col(reopen, "on_time_rate"), _col(base, "on_time_rate"))
+    real = paired_difference_interval(_col(reopen, "real_resolution_rate"),
+                                      _col(base, "real_resolution_rate"))
+    assert on_time[0] > 0.02 and real[1] < on_time[0], (on_time, real)
+    assert min(_col(reopen, "reopened_cases")) > 0 and sum(_col(base, "reopened_cases")) == 0
+    model = JointEnforcementModel(allowed, scale=0.3, rng=1, reforms=kpis)
+    model.run_for(24 * 45)
+    log = model.case_log()
+    assert_no_closure_without_check(log)
+    assert_every_report_accounted_for(model)
+    reopened = log[log["outcome"] == "reopened"].set_index("case_id")
+    assert len(reopened) > 0 and set(reopened["reason"]) == {"deadline_due"}
+    new = log[(log["outcome"] == "registered") & (log["reason"] == "reopened_ticket")]
+    assert sorted(new["other_case"]) == sorted(reopened.index)
+    handler = log[log["outcome"] == "accepted"].groupby("case_id")["actor_id"].last()
+    new = new.set_index("other_case")["case_id"]
+    assert (handler.loc[new.to_numpy()].to_numpy() == handler.loc[new.index].to_numpy()).all()
+    no_kpi = JointEnforcementModel(with_overrides(allowed, {"institutions.assessment.kind": "none"}),
+                                   scale=0.3, rng=1)
+    no_kpi.run_for(24 * 45)
+    assert no_kpi.metrics()["reopened_cases"] == 0
