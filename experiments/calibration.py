@@ -13,8 +13,9 @@ relative error of all targets is kept.
 
 Measures a target may name:
 ``hotline_tickets`` (12345 calls received, repeat calls included), ``hotline_registered``
-(those that became a case needing handling), ``hotline_dispatched.<handler id>`` (those
-cases' first work orders, by handler), ``hotline_solved_share`` (share of those cases whose
+(those that became a case needing handling), ``hotline_undertaken.<handler id>`` (those
+cases by the handler that undertook them, 承接), ``hotline_dispatched.<handler id>`` (by the
+handler of their first work order), ``hotline_solved_share`` (share of those cases whose
 problem was really fixed by the end of the window), and any run metric by name.
 
 Example:
