@@ -30,6 +30,8 @@ def advance_on_duty(now: float, hours: float, shift: Shift) -> float:
         33.0
         >>> advance_on_duty(26.0, 4.0, Shift(start=20, hours=9))  # night shift: 2-5, then 20-21
         45.0
+        >>> advance_on_duty(0.0, 1e308, Shift(start=0, hours=4))  # beyond any clock: never
+        inf
     """
     if shift.hours >= HOURS_PER_DAY:
         return now + hours
@@ -42,7 +44,7 @@ def advance_on_duty(now: float, hours: float, shift: Shift) -> float:
     if hours <= left_in_shift:
         return t + hours
     hours -= left_in_shift
-    whole_shifts = math.floor(hours / length)
+    whole_shifts = float(math.floor(hours / length))  # a float, so that days past reach become inf
     hours -= whole_shifts * length
     next_begin = begin + HOURS_PER_DAY * (1 + whole_shifts)
     if hours == 0.0:
