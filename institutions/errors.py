@@ -26,14 +26,25 @@ class ConfigError(ValueError):
     and what is allowed."""
 
 
+MAX_ERRORS_SHOWN = 5
+"""Errors named in one message; the rest are counted."""
+MAX_VALUE_SHOWN = 80
+"""Characters of a given value shown in a message."""
+
+
 def describe_validation_error(exc: ValidationError, source: str,
                               model: type[BaseModel] | None = None) -> str:
     """One paragraph naming each bad field, the value given and what is allowed; with the
-    ``model`` that was validated, a field that does not exist is answered with the fields that do."""
+    ``model`` that was validated, a field that does not exist is answered with the fields that do.
+
+    A check of the whole document (an empty location) names its fields in its own message. Long
+    values are cut short and at most :data:`MAX_ERRORS_SHOWN` errors are named.
+    """
     parts = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors[:MAX_ERRORS_SHOWN]:
         loc = list(err["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
+        field = ".".join(str(p) for p in loc)
         if err["type"] == "extra_forbidden" and model is not None:
             owner = _model_at(model, loc[:-1])
             if owner is not None:
@@ -41,9 +52,21 @@ def describe_validation_error(exc: ValidationError, source: str,
                 continue
         msg = err["msg"].removeprefix("Value error, ")
         given = err.get("input")
-        shown = "" if isinstance(given, dict) or err["type"] == "missing" else f" (given: {given!r})"
-        parts.append(f"{field}: {msg}{shown}")
+        shown = ("" if isinstance(given, dict) or err["type"] == "missing" or not loc
+                 else f" (given: {_shown(given)})")
+        parts.append(f"{field}: {msg}{shown}" if field else msg)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        parts.append(f"and {len(errors) - MAX_ERRORS_SHOWN} more")
     return f"{source} does not validate: " + "; ".join(parts)
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_VALUE_SHOWN` characters (deep nesting included)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"a {type(value).__name__} nested too deeply to show"
+    return text if len(text) <= MAX_VALUE_SHOWN else text[: MAX_VALUE_SHOWN - 1] + "…"
 
 
 def _model_at(model: type[BaseModel], loc: list[Any]) -> type[BaseModel] | None:

@@ -18,13 +18,21 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
-    PositiveFloat,
     PositiveInt,
     model_validator,
 )
 
 from institutions.base import Section as Lever
 from institutions.distributions import Distribution, LogNormal
+from institutions.limits import (
+    MAX_DAYS,
+    MAX_FACTOR,
+    MAX_VOLUNTEERS_PER_10K,
+    Hours,
+    Id,
+    PositiveHours,
+    Staff,
+)
 
 
 class Authority(Lever):
@@ -106,7 +114,7 @@ class Gaming(Lever):
     """
 
     persuasion: float = Field(0.5, ge=0.0, le=1.0)
-    persuasion_hours: PositiveFloat = 0.5
+    persuasion_hours: PositiveHours = 0.5
     extension_grant: float = Field(0.0, ge=0.0, le=1.0)
     reclassification_accepted: float = Field(0.0, ge=0.0, le=1.0)
     reopen_overdue: float = Field(0.0, ge=0.0, le=1.0)
@@ -124,7 +132,7 @@ class Handling(Lever):
     """
 
     dedicated_crews: bool = False
-    response_standard_hours: PositiveFloat | None = None
+    response_standard_hours: PositiveHours | None = None
 
 
 class Assessment(Lever):
@@ -143,7 +151,7 @@ class Assessment(Lever):
                   "public_ranking"] = "outcome_subjective"
     weights: KpiWeights = KpiWeights()
     stakes: NonNegativeFloat = 12.0
-    ranking_multiplier: float = Field(2.0, ge=1.0)
+    ranking_multiplier: float = Field(2.0, ge=1.0, le=MAX_FACTOR, description=f"1 to {MAX_FACTOR:g}")
     ranking: Ranking = Ranking()
     covers: list[str] = []
 
@@ -170,12 +178,12 @@ class Meeting(Lever):
     ``duration_hours`` of each attendee's time.
     """
 
-    id: str
+    id: Id
     kind: MeetingKind
     every_days: PositiveInt = 1
     hour: int = Field(9, ge=0, le=23)
     capacity: NonNegativeInt = 10
-    duration_hours: PositiveFloat = 1.0
+    duration_hours: PositiveHours = 1.0
     attendees: list[str] | None = None
     binds_owner: bool = True
     joint_team: bool = False
@@ -192,10 +200,10 @@ class JointEnforcement(Lever):
     """
 
     mode: Literal["ad_hoc", "standing"] = "ad_hoc"
-    lead_days: NonNegativeFloat = 21.0
-    operation_hours: PositiveFloat = 2.0
-    operation_officers: NonNegativeInt = 20
-    preparation_hours: NonNegativeFloat = 60.0
+    lead_days: float = Field(21.0, ge=0.0, le=MAX_DAYS, description=f"days, 0 to {MAX_DAYS:,}")
+    operation_hours: PositiveHours = 2.0
+    operation_officers: Staff = 20
+    preparation_hours: Hours = 60.0
     standing_response: Distribution = LogNormal(median=3.0, sigma=0.5)
 
 
@@ -210,7 +218,7 @@ class Training(Lever):
 class Outsourcing(Lever):
     """Professional work bought from contractors (建议 一.4: 相关服务适当外包)."""
 
-    contractors: NonNegativeInt = 0
+    contractors: Staff = 0
     domains: list[str] = []
     competence: float = Field(0.85, ge=0.0, le=1.0)
     qualifications: list[str] = []
@@ -219,9 +227,10 @@ class Outsourcing(Lever):
 class Participation(Lever):
     """Residents and volunteers in grid management (建议 二.3; D street's 睦邻点 and 志愿者总队)."""
 
-    volunteers_per_10k: NonNegativeFloat = 0.0
+    volunteers_per_10k: float = Field(0.0, ge=0.0, le=MAX_VOLUNTEERS_PER_10K,
+                                      description=f"0 to {MAX_VOLUNTEERS_PER_10K:,.0f}")
     volunteer_competence: float = Field(0.3, ge=0.0, le=1.0)
-    report_boost: float = Field(1.0, ge=1.0)
+    report_boost: float = Field(1.0, ge=1.0, le=MAX_FACTOR, description=f"1 to {MAX_FACTOR:g}")
 
 
 class Institutions(Lever):

@@ -1,6 +1,8 @@
 """Reading town configs from TOML: presets, files, overrides and scaling.
 
-Loading never executes code: TOML in, validated pydantic objects out.
+Loading never executes code: TOML in, validated pydantic objects out. A file that cannot be
+read as UTF-8 TOML (a folder, another encoding, arrays nested beyond reason) is a
+:class:`ConfigError` that says why, like any value the schema refuses.
 
 Example:
     >>> cfg = load_preset("n_town")
@@ -19,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from institutions.errors import ConfigError, describe_validation_error
@@ -54,16 +57,63 @@ def load_preset(name: str = "n_town") -> TownConfig:
     return load_config(preset_path(name))
 
 
-def load_config(path: str | Path) -> TownConfig:
-    """Load and validate a town config from a TOML file."""
+def read_toml(path: str | Path, what: str = "config") -> dict[str, Any]:
+    """The TOML document in the file at ``path``, parsed (``what`` names it in errors).
+
+    Raises :class:`ConfigError` for a file that does not exist or is a folder, cannot be read,
+    is not UTF-8 (a UTF-8 byte-order mark is allowed), is not valid TOML or nests arrays or
+    tables too deeply to parse.
+
+    Example:
+        >>> read_toml("/")
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: config: '/' is a folder; give a TOML file
+    """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"config: file '{path}' does not exist") from None
+        raise ConfigError(f"{what}: file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what}: '{path}' is a folder; give a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{what}: '{path}' cannot be read: {exc.strerror or exc}") from None
+    return parse_toml(raw, f"{what}: '{path}'")
+
+
+def parse_toml(raw: bytes | str, source: str) -> dict[str, Any]:
+    """Parse TOML given as bytes (UTF-8) or text; :class:`ConfigError` naming ``source`` if it
+    cannot be.
+
+    Example:
+        >>> parse_toml("a = " + "[" * 2000 + "]" * 2000, "spec")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: spec: arrays or tables nested too deeply to read; ...
+    """
+    if isinstance(raw, bytes):
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ConfigError(f"{source} is UTF-16 text; allowed: UTF-8 (save it as UTF-8)")
+        try:
+            text = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{source} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); "
+                              "allowed: UTF-8 (save it as UTF-8)") from None
+    else:
+        text = raw
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config: '{path}' is not valid TOML: {exc}") from None
-    return validate_config(data, source=str(path))
+        raise ConfigError(f"{source} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: arrays or tables nested too deeply to read; "
+                          "allowed: a few levels") from None
+
+
+def load_config(path: str | Path) -> TownConfig:
+    """Load and validate a town config from a TOML file."""
+    return validate_config(read_toml(path, "config"), source=str(path))
 
 
 def validate_config(data: dict[str, Any], source: str = "config") -> TownConfig:
@@ -72,12 +122,16 @@ def validate_config(data: dict[str, Any], source: str = "config") -> TownConfig:
         return TownConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, source, TownConfig)) from None
+    except RecursionError:
+        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few "
+                          "levels") from None
 
 
-def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
+def with_overrides(cfg: TownConfig, overrides: dict[str, Any], *, scale: float = 1.0) -> TownConfig:
     """A copy of ``cfg`` with dotted-path fields replaced and the result validated again.
 
-    A list of items with ids is addressed by id: ``departments.cheng_guan.officers``.
+    A list of items with ids is addressed by id: ``departments.cheng_guan.officers``. With a
+    ``scale``, the result is also scaled as :func:`scaled` does it (one validation for both).
 
     Example:
         >>> cfg = with_overrides(load_preset(), {"departments.cheng_guan.officers": 5})
@@ -86,7 +140,10 @@ def with_overrides(cfg: TownConfig, overrides: dict[str, Any]) -> TownConfig:
     """
     data = cfg.model_dump()
     for path, value in overrides.items():
-        set_at(data, path, value)
+        set_at(data, path, value.item() if isinstance(value, np.generic) else value)
+    if scale != 1.0:
+        _scale_data(data, _checked_scale(scale))
+        return validate_config(data, source=f"overrides at scale {scale:g}")
     return validate_config(data, source="overrides")
 
 
@@ -95,12 +152,25 @@ def scaled(cfg: TownConfig, scale: float) -> TownConfig:
 
     Staff counts (and meetings' capacities) are rounded and kept at least 1 where they were
     positive, so a small test town still has every role. Rates are per resident, so incident
-    numbers scale with the population.
+    numbers scale with the population. The scaled town is validated again: it must keep
+    within the schema's limits (a town of at most 10 million residents).
     """
-    if not scale > 0:
-        raise ConfigError(f"scale: {scale} is not allowed; a number > 0 (1.0 is the town at 1:1)")
-    if scale == 1.0:
+    if _checked_scale(scale) == 1.0:
         return cfg
+    data = cfg.model_dump()
+    _scale_data(data, scale)
+    return validate_config(data, source=f"the town at scale {scale:g}")
+
+
+def _checked_scale(scale: float) -> float:
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale < math.inf:
+        raise ConfigError(f"scale: {scale!r} is not allowed; a finite number > 0 "
+                          "(1.0 is the town at 1:1)")
+    return scale
+
+
+def _scale_data(data: dict[str, Any], scale: float) -> None:
+    """Scale a config's plain dump in place (see :func:`scaled`)."""
 
     def staff(n: int) -> int:
         return max(1, round(n * scale)) if n > 0 else 0
@@ -108,20 +178,19 @@ def scaled(cfg: TownConfig, scale: float) -> TownConfig:
     def people(n: int) -> int:  # rounded down alike, so compounds still fit in their grid
         return math.floor(n * scale + 1e-9)
 
-    out = cfg.model_copy(deep=True)
-    for g in out.grids:
-        g.population = people(g.population)
-    for c in out.compounds:
-        c.population = people(c.population)
-    for d in out.departments:
-        d.officers = staff(d.officers)
-    for p in out.property_managers:
-        p.staff = staff(p.staff)
-    for t in out.inspectors:
-        t.count = staff(t.count)
-    out.institutions.outsourcing.contractors = staff(out.institutions.outsourcing.contractors)
-    for meeting in out.institutions.meetings:
-        meeting.capacity = staff(meeting.capacity)
-    out.centre.intake_seats = staff(out.centre.intake_seats)
-    out.centre.dispatch_seats = staff(out.centre.dispatch_seats)
-    return out
+    for g in data["grids"]:
+        g["population"] = people(g["population"])
+    for c in data["compounds"]:
+        c["population"] = people(c["population"])
+    for d in data["departments"]:
+        d["officers"] = staff(d["officers"])
+    for p in data["property_managers"]:
+        p["staff"] = staff(p["staff"])
+    for t in data["inspectors"]:
+        t["count"] = staff(t["count"])
+    inst = data["institutions"]
+    inst["outsourcing"]["contractors"] = staff(inst["outsourcing"]["contractors"])
+    for meeting in inst["meetings"]:
+        meeting["capacity"] = staff(meeting["capacity"])
+    data["centre"]["intake_seats"] = staff(data["centre"]["intake_seats"])
+    data["centre"]["dispatch_seats"] = staff(data["centre"]["dispatch_seats"])

@@ -2,7 +2,11 @@
 
 A town config is TOML; :func:`institutions.load_config` reads it into :class:`TownConfig`.
 Every section below is a pydantic model that forbids unknown keys, so a typo is an error
-that names the field instead of a silent default.
+that names the field instead of a silent default. Numbers are finite and of their own type,
+counts and rates bounded far beyond any real town (:mod:`institutions.limits`); ids are short
+words, unique in their namespace; every name that refers to something (a grid's area, an
+owner, a competence's domain, a trained handler) must be defined in the town. The rules, in
+a reader's words: docs/config.md.
 
 Example:
     >>> from institutions import load_preset
@@ -18,21 +22,50 @@ from typing import Annotated, Literal, Self
 from pydantic import (
     Field,
     NonNegativeFloat,
-    NonNegativeInt,
     PositiveFloat,
-    PositiveInt,
     model_validator,
 )
 
 from institutions.base import Section
 from institutions.distributions import Distribution, Exponential, Fixed, LogNormal
+from institutions.errors import ConfigError
 from institutions.levers import Institutions
+from institutions.limits import (
+    MAX_COMPOUNDS,
+    MAX_DAYS,
+    MAX_FACTOR,
+    MAX_GRID_POPULATION,
+    MAX_INCIDENTS_PER_DAY,
+    MAX_PASSERS_PER_HOUR,
+    MAX_RATE_PER_10K_DAY,
+    MAX_ROUNDS,
+    MAX_SEATS,
+    MAX_SEEDS,
+    MAX_TOWN_POPULATION,
+    Factor,
+    Id,
+    PositiveHours,
+    Rounds,
+    Share,
+    Staff,
+)
+from institutions.paths import value_at
 
 PROPERTY_MANAGER = "property_manager"
 """Owner token in a mandate: the property manager (物业) of the compound where it happened."""
+RESERVED_HANDLER_IDS = frozenset({PROPERTY_MANAGER, "property_managers", "joint_enforcement", "none"})
+"""Ids no department or property manager may take: the owner token, and the keys under which
+the tally counts property managers together, joint teams and cases with no handler."""
+RESERVED_TEAM_IDS = frozenset({"contractors", "volunteers"})
+"""Ids of the inspector teams that outsourcing and participation add; no configured team may
+take them."""
 Skill = Annotated[float, Field(gt=0.0, le=1.0)]
 """A crew's professional skill in a domain (专业性): above 0, at most 1 (fully professional)."""
-
+Population = Annotated[int, Field(ge=0, le=MAX_GRID_POPULATION,
+                                  description=f"residents, 0 to {MAX_GRID_POPULATION:,}")]
+"""Residents of a grid or a compound."""
+Seats = Annotated[int, Field(ge=0, le=MAX_SEATS, description=f"seats, 0 to {MAX_SEATS:,}")]
+"""Seats of the grid centre."""
 
 
 class Shift(Section):
@@ -54,7 +87,7 @@ class Town(Section):
 class Area(Section):
     """A part of the town with its own mix of problems (C town: A, B, villages; 差别化治理)."""
 
-    id: str
+    id: Id
     name: str = ""
     name_zh: str = ""
     kind: Literal["urban", "suburban", "village"] = "urban"
@@ -63,9 +96,9 @@ class Area(Section):
 class Grid(Section):
     """A management grid (网格) with the people who live in it."""
 
-    id: str
+    id: Id
     area: str
-    population: NonNegativeInt
+    population: Population
     name: str = ""
 
 
@@ -80,7 +113,7 @@ class WorkOrderHandler(Section):
     problem with probability ``skill`` (otherwise it is only partly solved, 过度简化).
     """
 
-    id: str
+    id: Id
     name: str = ""
     name_zh: str = ""
     core_duty_share: float = Field(0.7, ge=0.0, lt=1.0)
@@ -96,13 +129,13 @@ class WorkOrderHandler(Section):
 class Department(WorkOrderHandler):
     """A functional department (职能部门) with officers shared between core duties and work orders."""
 
-    officers: NonNegativeInt
+    officers: Staff
 
 
 class PropertyManager(WorkOrderHandler):
     """A property management company (物业): cost-driven, it answers to no one in the grid system."""
 
-    staff: NonNegativeInt = 2
+    staff: Staff = 2
     core_duty_share: float = Field(0.6, ge=0.0, lt=1.0)
     response_hours: Distribution = Exponential(mean=12.0)
     hour_cost: PositiveFloat = 3.0
@@ -112,25 +145,25 @@ class PropertyManager(WorkOrderHandler):
 class Compounds(Section):
     """``count`` residential compounds (小区) in a grid, each housing ``population`` residents."""
 
-    id: str
+    id: Id
     grid: str
     property_manager: str
-    count: PositiveInt = 1
-    population: NonNegativeInt = 1000
+    count: int = Field(1, ge=1, le=MAX_COMPOUNDS, description=f"compounds, 1 to {MAX_COMPOUNDS:,}")
+    population: Population = 1000
 
 
 class GridCentre(Section):
     """The grid centre (网格中心): intake seats (受理员) and dispatch seats (派遣员)."""
 
-    intake_seats: NonNegativeInt = 1
-    dispatch_seats: NonNegativeInt = 1
+    intake_seats: Seats = 1
+    dispatch_seats: Seats = 1
     shift: Shift = Shift()
     intake_minutes: Distribution = LogNormal(median=10.0, sigma=0.4)
     dispatch_minutes: Distribution = LogNormal(median=15.0, sigma=0.4)
     verify_hours: Distribution = Exponential(mean=12.0)
     callback_hours: Distribution = Fixed(value=24.0)
     redispatch_hours: Distribution = Fixed(value=24.0)
-    max_dispatch_rounds: PositiveInt = 2
+    max_dispatch_rounds: int = Field(2, ge=1, le=MAX_ROUNDS, description=f"1 to {MAX_ROUNDS}")
     catch_all: str | None = None
     detect_superficial: float = Field(0.35, ge=0.0, le=1.0)
     detect_paper: float = Field(0.9, ge=0.0, le=1.0)
@@ -145,17 +178,18 @@ class InspectorTeam(Section):
     shift search harder (their coverage rises, up to ``max_coverage_per_shift``, every spot seen
     every shift), members above it ease off to their own ``coverage_per_shift``. Volume then
     follows the supervisors' effort wherever minor problems are left to find. 0 (the default):
-    no quota, coverage fixed.
+    no quota, coverage fixed. ``coverage_per_shift`` is the share of the spots of a member's
+    grid that the member sees in a shift, at most ``max_coverage_per_shift``.
     """
 
-    id: str
+    id: Id
     name: str = ""
     name_zh: str = ""
-    count: NonNegativeInt
+    count: Staff
     grids: list[str] | None = None
     shift: Shift = Shift()
-    coverage_per_shift: NonNegativeFloat = 0.2
-    competence: dict[str, float] = {}
+    coverage_per_shift: Share = 0.2
+    competence: dict[str, Share] = {}
     default_competence: float = Field(0.5, ge=0.0, le=1.0)
     qualifications: list[str] = []
     on_spot_fix: bool = True
@@ -165,10 +199,11 @@ class InspectorTeam(Section):
     max_coverage_per_shift: float = Field(1.0, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _competence_is_probability(self) -> Self:
-        for domain, value in self.competence.items():
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"competence.{domain} = {value}: a probability in [0, 1]")
+    def _coverage_within_maximum(self) -> Self:
+        if self.coverage_per_shift > self.max_coverage_per_shift:
+            raise ValueError(f"coverage_per_shift ({self.coverage_per_shift:g}) is above "
+                             f"max_coverage_per_shift ({self.max_coverage_per_shift:g}); "
+                             "allowed: coverage_per_shift <= max_coverage_per_shift")
         return self
 
 
@@ -182,17 +217,17 @@ class Hazard(Section):
 class Escalation(Section):
     """What an unsolved (or mishandled) problem grows into (``to``, in Chinese ``to_zh``), and when."""
 
-    to: str
+    to: str = Field(min_length=1)
     to_zh: str = ""
     after_hours: Distribution
-    hazard_factor: float = Field(3.0, ge=1.0)
-    effort_factor: float = Field(3.0, ge=1.0)
+    hazard_factor: float = Field(3.0, ge=1.0, le=MAX_FACTOR, description=f"1 to {MAX_FACTOR:g}")
+    effort_factor: float = Field(3.0, ge=1.0, le=MAX_FACTOR, description=f"1 to {MAX_FACTOR:g}")
 
 
 class Subtype(Section):
     """A refined event type (细化事件类型): a share of a kind's incidents with its own owners."""
 
-    id: str
+    id: Id
     share: float = Field(gt=0.0, le=1.0)
     owners: list[str]
 
@@ -205,18 +240,20 @@ class IncidentKind(Section):
     (what makes facilities slower to close than events). None: the work starts at once.
     """
 
-    id: str
+    id: Id
     name: str = ""
     name_zh: str = ""
     category: Literal["part", "event"]
     group: str = ""
     location: Literal["street", "compound", "any"] = "street"
-    rate_per_10k_day: NonNegativeFloat
-    area_factors: dict[str, NonNegativeFloat] = {}
+    rate_per_10k_day: float = Field(ge=0.0, le=MAX_RATE_PER_10K_DAY,
+                                    description=f"incidents per 10,000 residents a day, 0 to "
+                                                f"{MAX_RATE_PER_10K_DAY:,.0f}")
+    area_factors: dict[str, Factor] = {}
     hazard: Hazard = Hazard()
     escalation: Escalation | None = None
-    domain: str = "municipal"
-    qualification: str | None = None
+    domain: Id = "municipal"
+    qualification: Id | None = None
     owners: list[str] = []
     subtypes: list[Subtype] = []
     joint: bool = False
@@ -224,12 +261,13 @@ class IncidentKind(Section):
     effort_hours: Distribution = LogNormal(median=3.0, sigma=0.5)
     superficial_share: float = Field(0.15, gt=0.0, le=1.0)
     simple: bool = False
-    deadline_hours: PositiveFloat = 72.0
+    deadline_hours: PositiveHours = 72.0
     lasts_hours: Distribution | None = None
     procurement_hours: Distribution | None = None
-    passers_per_hour: NonNegativeFloat = 20.0
-    public_visibility: NonNegativeFloat = 1.0
-    inspector_visibility: NonNegativeFloat = 1.0
+    passers_per_hour: float = Field(20.0, ge=0.0, le=MAX_PASSERS_PER_HOUR,
+                                    description=f"0 to {MAX_PASSERS_PER_HOUR:,.0f}")
+    public_visibility: Factor = 1.0
+    inspector_visibility: Factor = 1.0
 
 
 class Residents(Section):
@@ -247,7 +285,7 @@ class Residents(Section):
     trust_loss: float = Field(0.1, ge=0.0, le=1.0)
     harm_trust_loss: float = Field(0.4, ge=0.0, le=1.0)
     repeat_after_hours: Distribution = Exponential(mean=72.0)
-    max_repeats: NonNegativeInt = 2
+    max_repeats: Rounds = 2
     satisfied_if_partial: float = Field(0.0, ge=0.0, le=1.0)
     satisfied_if_unsolved: float = Field(0.0, ge=0.0, le=1.0)
 
@@ -270,10 +308,17 @@ class Incentives(Section):
 class CalibrationTarget(Section):
     """A figure the preset must reproduce, measured over the calibration window."""
 
-    measure: str
+    measure: str = Field(min_length=1)
     value: float
     tolerance: float = Field(0.2, gt=0.0)
     source: str = ""
+
+    @model_validator(mode="after")
+    def _value_not_zero(self) -> Self:
+        if self.value == 0:
+            raise ValueError(f"calibration target {self.measure}: value 0; the error is relative "
+                             "to it, so allowed: any number but 0")
+        return self
 
 
 class CalibrationParameter(Section):
@@ -293,6 +338,9 @@ class CalibrationParameter(Section):
         if not self.low < self.high or (self.log and self.low <= 0):
             raise ValueError(f"calibration parameter {self.path}: need 0 < low < high on a log "
                              f"scale, low < high otherwise (got {self.low}, {self.high})")
+        if self.elasticity == 0:
+            raise ValueError(f"calibration parameter {self.path}: elasticity 0 (the search divides "
+                             "by it); allowed: any number but 0")
         return self
 
 
@@ -303,16 +351,25 @@ class Calibration(Section):
     search that found the parameters' values.
     """
 
-    warmup_days: NonNegativeInt = 30
-    days: PositiveInt = 29
-    seeds: PositiveInt = 8
-    check_seeds: PositiveInt = 30
-    iterations: PositiveInt = 12
+    warmup_days: int = Field(30, ge=0, le=MAX_DAYS, description=f"0 to {MAX_DAYS:,}")
+    days: int = Field(29, ge=1, le=MAX_DAYS, description=f"1 to {MAX_DAYS:,}")
+    seeds: int = Field(8, ge=1, le=MAX_SEEDS, description=f"1 to {MAX_SEEDS:,}")
+    check_seeds: int = Field(30, ge=1, le=MAX_SEEDS, description=f"1 to {MAX_SEEDS:,}")
+    iterations: int = Field(12, ge=1, le=MAX_SEEDS, description=f"1 to {MAX_SEEDS:,}")
     targets: list[CalibrationTarget] = Field(min_length=1)
     parameters: list[CalibrationParameter] = []
     procedure: str = ""
     found: dict[str, float] = {}
     objective: float | None = None
+
+    @model_validator(mode="after")
+    def _parameters_drive_targets(self) -> Self:
+        measures = [t.measure for t in self.targets]
+        _unique("calibration.targets", measures, "measure")
+        _unique("calibration.parameters", [p.path for p in self.parameters], "path")
+        for i, p in enumerate(self.parameters):
+            _known(f"calibration.parameters[{i}].drives", p.drives, set(measures))
+        return self
 
 
 class TownConfig(Section):
@@ -341,7 +398,7 @@ class TownConfig(Section):
         return {d.id for d in self.departments} | {PROPERTY_MANAGER}
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Self:
+    def _ids_unique_and_free(self) -> Self:
         _unique("areas", [a.id for a in self.areas])
         _unique("grids", [g.id for g in self.grids])
         _unique("departments", [d.id for d in self.departments])
@@ -349,6 +406,25 @@ class TownConfig(Section):
         _unique("incident_kinds", [k.id for k in self.incident_kinds])
         _unique("inspectors", [t.id for t in self.inspectors])
         _unique("compounds", [c.id for c in self.compounds])
+        _unique("departments and property_managers (both receive work orders)",
+                [h.id for h in [*self.departments, *self.property_managers]])
+        for section, items in (("departments", self.departments),
+                               ("property_managers", self.property_managers)):
+            for i, h in enumerate(items):
+                _free(f"{section}[{i}].id", h.id, RESERVED_HANDLER_IDS)
+        for i, t in enumerate(self.inspectors):
+            _free(f"inspectors[{i}].id", t.id, RESERVED_TEAM_IDS)
+        for i, a in enumerate(self.areas):
+            if a.id in AREA_KINDS and a.id != a.kind:
+                raise ValueError(f"areas[{i}].id: '{a.id}' is an area kind but the area is of kind "
+                                 f"'{a.kind}' (area_factors could not tell them apart); allowed: "
+                                 f"an id other than {', '.join(AREA_KINDS)}, or kind = '{a.id}'")
+        for i, k in enumerate(self.incident_kinds):
+            _unique(f"incident_kinds[{i}].subtypes", [sub.id for sub in k.subtypes])
+        return self
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Self:
         areas = {a.id for a in self.areas}
         grids = {g.id for g in self.grids}
         managers = {p.id for p in self.property_managers}
@@ -358,16 +434,13 @@ class TownConfig(Section):
             _known(f"compounds[{i}].grid", c.grid, grids)
             _known(f"compounds[{i}].property_manager", c.property_manager, managers)
         for i, t in enumerate(self.inspectors):
-            for g in t.grids or []:
-                _known(f"inspectors[{i}].grids", g, grids)
+            _all_known(f"inspectors[{i}].grids", t.grids or [], grids)
         handlers = self.handler_ids()
         area_keys = areas | {a.kind for a in self.areas}
         for i, k in enumerate(self.incident_kinds):
-            for o in k.owners:
-                _known(f"incident_kinds[{i}].owners", o, handlers)
+            _all_known(f"incident_kinds[{i}].owners", k.owners, handlers)
             for j, sub in enumerate(k.subtypes):
-                for o in sub.owners:
-                    _known(f"incident_kinds[{i}].subtypes[{j}].owners", o, handlers)
+                _all_known(f"incident_kinds[{i}].subtypes[{j}].owners", sub.owners, handlers)
             if k.subtypes and abs(sum(sub.share for sub in k.subtypes) - 1.0) > 1e-6:
                 raise ValueError(f"incident_kinds[{i}].subtypes: shares add up to "
                                  f"{sum(sub.share for sub in k.subtypes):g}; they must add up to 1")
@@ -379,15 +452,20 @@ class TownConfig(Section):
                 )
         departments = {d.id for d in self.departments}
         inst = self.institutions
-        for d in inst.assessment.covers:
-            _known("institutions.assessment.covers", d, departments)
+        _all_known("institutions.assessment.covers", inst.assessment.covers, departments)
         for m in inst.meetings:
-            for d in m.attendees or []:
-                _known(f"institutions.meetings.{m.id}.attendees", d, departments)
+            _all_known(f"institutions.meetings.{m.id}.attendees", m.attendees or [], departments)
         if self.centre.catch_all is not None:
-            _known("centre.catch_all", self.centre.catch_all, {d.id for d in self.departments})
+            _known("centre.catch_all", self.centre.catch_all, departments)
+        if inst.assessment.ranking.named > len(self.departments):
+            raise ValueError(f"institutions.assessment.ranking.named: {inst.assessment.ranking.named} "
+                             f"departments to name, but the town has {len(self.departments)}; "
+                             f"allowed: 0 to {len(self.departments)}")
+        housed_in: dict[str, int] = {}
+        for c in self.compounds:
+            housed_in[c.grid] = housed_in.get(c.grid, 0) + c.count * c.population
         for grid in self.grids:
-            housed = sum(c.count * c.population for c in self.compounds if c.grid == grid.id)
+            housed = housed_in.get(grid.id, 0)
             if housed > grid.population:
                 raise ValueError(
                     f"compounds in grid '{grid.id}' house {housed} people, "
@@ -395,15 +473,96 @@ class TownConfig(Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _keys_name_what_exists(self) -> Self:
+        """Dictionary keys and lists of names that refer to the town's domains, handlers and
+        licences: a typo is an error, not a silent default."""
+        domains = {k.domain for k in self.incident_kinds}
+        licences = {k.qualification for k in self.incident_kinds if k.qualification}
+        for section, items in (("departments", self.departments),
+                               ("property_managers", self.property_managers),
+                               ("inspectors", self.inspectors)):
+            for i, h in enumerate(items):
+                _all_known(f"{section}[{i}].competence", list(h.competence), domains,
+                           "a domain of the incident kinds")
+        inst = self.institutions
+        handlers = {h.id for h in [*self.departments, *self.property_managers]}
+        _all_known("institutions.training.handlers", inst.training.handlers, handlers,
+                   "a department or property manager")
+        _all_known("institutions.training.qualifications", inst.training.qualifications, licences,
+                   "a qualification an incident kind needs")
+        _all_known("institutions.outsourcing.domains", inst.outsourcing.domains, domains,
+                   "a domain of the incident kinds")
+        _all_known("institutions.outsourcing.qualifications", inst.outsourcing.qualifications,
+                   licences, "a qualification an incident kind needs")
+        return self
 
-def _unique(section: str, ids: list[str]) -> None:
+    @model_validator(mode="after")
+    def _within_limits(self) -> Self:
+        """Totals that no real town reaches: a run at them would not end."""
+        if self.population > MAX_TOWN_POPULATION:
+            raise ValueError(f"grids: {self.population:,} residents in all; allowed: at most "
+                             f"{MAX_TOWN_POPULATION:,} in a town")
+        people_in = {a.id: 0 for a in self.areas}
+        for g in self.grids:
+            people_in[g.area] = people_in.get(g.area, 0) + g.population
+        kind_of_area = {a.id: a.kind for a in self.areas}
+        per_day = 0.0
+        for k in self.incident_kinds:
+            for area, people in people_in.items():
+                factor = k.area_factors.get(area, k.area_factors.get(kind_of_area.get(area, ""), 1.0))
+                per_day += k.rate_per_10k_day * people / 10_000 * factor
+        if per_day > MAX_INCIDENTS_PER_DAY:
+            raise ValueError(f"incident_kinds: {per_day:,.0f} incidents a day expected in all "
+                             f"(rate_per_10k_day x population / 10,000 x area factor); allowed: at "
+                             f"most {MAX_INCIDENTS_PER_DAY:,.0f}")
+        return self
+
+    @model_validator(mode="after")
+    def _calibration_paths_resolve(self) -> Self:
+        if self.calibration is None:
+            return self
+        named = [(f"calibration.parameters[{i}].path", p.path)
+                 for i, p in enumerate(self.calibration.parameters)]
+        named += [("calibration.found", path) for path in self.calibration.found]
+        sections = {path.partition(".")[0] for _, path in named} - {"calibration"}
+        data = self.model_dump(include=sections)
+        for where, path in named:
+            try:
+                value = value_at(data, path)
+            except ConfigError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{where}: '{path}' holds {value!r}; allowed: a number field")
+        return self
+
+
+AREA_KINDS = ("urban", "suburban", "village")
+
+
+def _unique(section: str, ids: list[str], what: str = "id") -> None:
     seen: set[str] = set()
     for i in ids:
         if i in seen:
-            raise ValueError(f"{section}: id '{i}' appears twice; ids must be unique")
+            raise ValueError(f"{section}: {what} '{i}' appears twice; {what}s must be unique")
         seen.add(i)
+
+
+def _free(field: str, value: str, reserved: frozenset[str]) -> None:
+    if value in reserved:
+        raise ValueError(f"{field}: '{value}' is reserved; allowed: any id but "
+                         f"{', '.join(sorted(reserved))}")
 
 
 def _known(field: str, value: str, allowed: set[str]) -> None:
     if value not in allowed:
         raise ValueError(f"{field}: '{value}' is not defined; allowed: {sorted(allowed)}")
+
+
+def _all_known(field: str, values: list[str], allowed: set[str], what: str = "") -> None:
+    """Every name in ``values`` is one of ``allowed``, and none comes twice."""
+    for value in values:
+        if value not in allowed:
+            kind = f" ({what})" if what else ""
+            raise ValueError(f"{field}: '{value}' is not defined; allowed{kind}: {sorted(allowed)}")
+    _unique(field, values, "name")

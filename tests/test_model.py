@@ -50,7 +50,7 @@ def test_same_seed_under_two_settings_faces_the_same_incidents(village):
 
 def test_a_new_inspector_team_or_effort_distribution_leaves_the_incidents_alone(village):
     data = village.model_dump()
-    data["inspectors"].append({"id": "volunteers", "count": 6, "competence": {"water": 0.9}})
+    data["inspectors"].append({"id": "neighbours", "count": 6, "competence": {"water": 0.9}})
     data["incident_kinds"][0]["effort_hours"] = 2.0  # a fixed effort draws nothing
     changed = JointEnforcementModel(validate_config(data), rng=3)
     changed.run_for(24 * 30)

@@ -81,7 +81,7 @@ def test_every_lever_of_the_issue_is_offered_with_the_schemas_range():
                  "institutions.training.competence_gain", "institutions.participation.report_boost",
                  "institutions.targeting"):
         assert path in paths, path
-    assert paths["institutions.participation.report_boost"].allowed() == ">= 1"
+    assert paths["institutions.participation.report_boost"].allowed() == "1 to 100"
     assert paths["institutions.authority.escalate_after_declines"].allowed() == "> 0"
     assert paths["institutions.targeting"].choices == ("uniform", "differentiated")
     assert set(specs) >= {"sec_meetings", "sec_staffing", "sec_targeting"}
