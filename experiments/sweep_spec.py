@@ -3,7 +3,10 @@
 A spec is a TOML file validated by pydantic, then checked against the town: every parameter
 is a dotted config path (``institutions.assessment.kind``, ``departments.cheng_guan.officers``)
 that :func:`institutions.with_overrides` accepts with each of its values, or ``reforms``
-(named reform settings, ``A+B`` and ``NAME@DAY`` allowed). Outputs are metric names.
+(named reform settings, ``A+B`` and ``NAME@DAY`` allowed). Outputs are metric names. Then
+the design's points are checked together (:func:`experiments.designs.check_design`), so a
+combination the town does not allow is refused before anything runs, not as failed runs.
+Numbers are finite and of their own type (no ``"10"`` for 10), as in a town config.
 
 Example:
     >>> spec, base = parse_spec('''
@@ -26,22 +29,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
+import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coordination import METRIC_NAMES
 from experiments.replications import check_setting
-from institutions import ConfigError, TownConfig, load_config, load_preset, parse_reform, with_overrides
+from institutions import (
+    ConfigError,
+    TownConfig,
+    load_config,
+    load_preset,
+    parse_reform,
+    scaled,
+    with_overrides,
+)
 from institutions.errors import describe_validation_error
+from institutions.loading import parse_toml, read_toml
 from institutions.paths import value_at
 
 REFORMS_PARAMETER = "reforms"
 SCALAR_METRICS = tuple(m for m in METRIC_NAMES if m != "workload_share")
 DESIGN_KINDS = ("factorial", "lhs", "sobol", "morris")
 Scalar = bool | int | float | str
+MAX_DAYS = 36_500
+"""Simulated days of a run (a hundred years)."""
+MAX_SCALE = 100.0
+"""The largest ``scale`` (the scaled town must also keep within the config's limits)."""
+MAX_REPLICATIONS = 100_000
+MAX_LEVELS = 1_000
+"""Levels of a range in a factorial design, or of a Morris grid."""
+MAX_SAMPLES = 1_000_000
+MAX_POINTS = 1_000_000
+"""Rows of a design."""
+MAX_RUNS = 10_000_000
+"""Runs of a sweep: design rows x replications."""
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Parameter(BaseModel):
@@ -51,13 +76,29 @@ class Parameter(BaseModel):
     number of evenly spaced values a factorial design takes from a range (default 3).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     values: list[Scalar] | None = Field(default=None, min_length=1)
     low: float | None = None
     high: float | None = None
     integer: bool | None = None
-    levels: int | None = Field(default=None, ge=2)
+    levels: int | None = Field(default=None, ge=2, le=MAX_LEVELS)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _plain_values(cls, values: Any) -> Any:
+        """Each value a string, a finite number or a boolean, and none twice."""
+        if not isinstance(values, list):
+            return values
+        for i, v in enumerate(values):
+            if not isinstance(v, bool | int | float | str):
+                raise ValueError(f"values[{i}] = {v!r}: allowed: a string, a number or a boolean")
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"values[{i}] = {v!r}: allowed: a finite number")
+        for i, v in enumerate(values):
+            if any(type(v) is type(w) and v == w for w in values[:i]):
+                raise ValueError(f"values[{i}] = {v!r} comes twice; give each value once")
+        return values
 
     @model_validator(mode="after")
     def _one_kind(self) -> Parameter:
@@ -74,6 +115,8 @@ class Parameter(BaseModel):
             if not all(type(v) in (int, float) for v in self.values):
                 raise ValueError(f"`values` mixes types ({self.values!r}); give values of one type")
             self.values = [float(v) for v in self.values]  # 1 and 2.5: numbers, all floats
+            if len(set(self.values)) < len(self.values):
+                raise ValueError(f"`values` ({self.values!r}) gives a number twice; give each once")
         return self
 
     @property
@@ -89,12 +132,12 @@ class Design(BaseModel):
     points on a grid of ``levels`` levels). ``seed`` (default: the spec's seed) drives sampling.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     kind: Literal["factorial", "lhs", "sobol", "morris"] = "factorial"
-    samples: int | None = Field(default=None, ge=1)
+    samples: int | None = Field(default=None, ge=1, le=MAX_SAMPLES)
     second_order: bool = False
-    levels: int = Field(default=4, ge=2)
+    levels: int = Field(default=4, ge=2, le=MAX_LEVELS)
     seed: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
@@ -113,14 +156,14 @@ class Design(BaseModel):
 class SweepSpec(BaseModel):
     """A sweep: the town, run length and size, replications, outputs, parameters and design."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str = ""
     preset: str = "n_town"
     config: str | None = None
-    days: int = Field(ge=1)
-    scale: float = Field(default=1.0, gt=0)
-    replications: int = Field(ge=1)
+    days: int = Field(ge=1, le=MAX_DAYS)
+    scale: float = Field(default=1.0, gt=0, le=MAX_SCALE)
+    replications: int = Field(ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=1, ge=0)
     common_random_numbers: bool = True
     outputs: list[str] = Field(default_factory=lambda: list(SCALAR_METRICS), min_length=1)
@@ -142,17 +185,25 @@ _LEAF_KEYS = set(Parameter.model_fields)
 
 
 def _flatten_parameters(table: Any, prefix: str = "") -> Any:
-    """``[parameters.a.b]`` (unquoted, so nested by TOML) becomes ``parameters."a.b"``."""
+    """``[parameters.a.b]`` (unquoted, so nested by TOML) becomes ``parameters."a.b"``.
+
+    A parameter given in both forms (``"a.b"`` quoted and ``a.b`` nested, or partly each) is
+    a :class:`ConfigError`: one would silently win.
+    """
     if not isinstance(table, dict):
         return table
     flat: dict[str, Any] = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
         nested = isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())
-        if nested and not set(value) & _LEAF_KEYS:
-            flat.update(_flatten_parameters(value, f"{name}."))
-        else:
-            flat[name] = value
+        items = (_flatten_parameters(value, f"{name}.").items() if nested and not set(value) & _LEAF_KEYS
+                 else [(name, value)])
+        for full, par in items:
+            if full in flat:
+                raise ConfigError(f"parameters.{full}: given twice (as a quoted name and as nested "
+                                  "tables, e.g. [parameters.\"a.b\"] and [parameters.a.b]); "
+                                  "give each parameter once")
+            flat[full] = par
     return flat
 
 
@@ -182,7 +233,7 @@ def check_against_town(spec: SweepSpec, base: TownConfig) -> SweepSpec:
                     day = 0.0 if value in ("", "baseline") else parse_reform(value)[1]
                 except ConfigError as exc:
                     raise ConfigError(f"{where}: {exc}") from None
-                if day > spec.days:
+                if not day <= spec.days:  # NaN too
                     raise ConfigError(f"{where}: '{value}' switches on at day {day:g}, after the "
                                       f"runs end at day {spec.days}; allowed days: 0 to {spec.days}")
             resolved[name] = par
@@ -210,22 +261,31 @@ def check_against_town(spec: SweepSpec, base: TownConfig) -> SweepSpec:
             except ConfigError as exc:
                 raise ConfigError(f"{where}: the value {value!r} does not fit the town: {exc}") from None
         resolved[name] = par
+    try:
+        scaled(base, spec.scale)
+    except ConfigError as exc:
+        raise ConfigError(f"scale: {spec.scale:g} does not fit the town: {exc}") from None
     return spec.model_copy(update={"parameters": resolved})
 
 
 def parse_spec(text: str, source: str = "sweep spec", folder: Path | None = None
                ) -> tuple[SweepSpec, TownConfig]:
     """Validate a spec given as TOML text; return it (checked) and the base town config."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return _checked(parse_toml(text, source), source, folder)
+
+
+def _checked(data: dict[str, Any], source: str, folder: Path | None) -> tuple[SweepSpec, TownConfig]:
+    """The spec in ``data`` checked field by field, against its town, then design point by point."""
+    from experiments.designs import check_design  # designs imports this module
+
     if "parameters" in data:
         data["parameters"] = _flatten_parameters(data["parameters"])
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, source, SweepSpec)) from None
+    except RecursionError:
+        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few levels") from None
     if spec.config is not None:
         if "preset" in spec.model_fields_set:
             raise ConfigError(f"{source}: give `preset` or `config` (a town TOML file), not both")
@@ -236,16 +296,13 @@ def parse_spec(text: str, source: str = "sweep spec", folder: Path | None = None
         spec = spec.model_copy(update={"config": str(path.resolve())})
     else:
         base = load_preset(spec.preset)
-    return check_against_town(spec, base), base
+    spec = check_against_town(spec, base)
+    check_design(spec, base)
+    return spec, base
 
 
 def load_spec(path: str | Path) -> tuple[SweepSpec, TownConfig]:
-    """Read and check a sweep spec TOML file (``config`` paths are relative to it)."""
+    """Read and check a sweep spec TOML file (``config`` paths are relative to it); a file that
+    cannot be read as UTF-8 TOML is a :class:`ConfigError` saying why."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"sweep spec: file '{path}' does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"sweep spec: '{path}' is a folder; give a TOML file") from None
-    return parse_spec(text, source=f"sweep spec '{path}'", folder=path.parent)
+    return _checked(read_toml(path, "sweep spec"), f"sweep spec '{path}'", path.parent)
