@@ -293,6 +293,25 @@ def _fork_workers() -> bool:
     return sys.platform.startswith("linux") and chosen == _DASK_DEFAULT_METHOD
 
 
+WORKER_PRELOAD = "experiments.sweep_worker"
+
+
+def _die_with_driver() -> dict[str, Any]:
+    """Dask settings that add :mod:`experiments.sweep_worker` to the workers' preloads (after any
+    of the user's), so that every local worker dies with the driver, however the driver ends."""
+    import dask
+
+    preload = dask.config.get("distributed.worker.preload", None) or []
+    preload = [preload] if isinstance(preload, str) else list(preload)
+    argv = dask.config.get("distributed.worker.preload-argv", None) or []
+    settings: dict[str, Any] = {"distributed.worker.preload": [*preload, WORKER_PRELOAD]}
+    if argv and not isinstance(argv[0], str):  # one list of arguments per preload
+        settings["distributed.worker.preload-argv"] = [*argv, []]
+    elif argv:
+        settings["distributed.worker.preload-argv"] = [argv] * len(preload) + [[]]
+    return settings
+
+
 @contextmanager
 def _local_workers() -> Iterator[None]:
     import gc
@@ -301,7 +320,7 @@ def _local_workers() -> Iterator[None]:
 
     # no statistical profiler: it samples every 10 ms and its profiles grew workers by ~20 MB per
     # 1,000 runs in a 2,000-run sweep
-    settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+    settings: dict[str, Any] = {"distributed.worker.profile.enabled": False, **_die_with_driver()}
     fork = _fork_workers()
     if fork:
         settings["distributed.worker.multiprocessing-method"] = "fork"

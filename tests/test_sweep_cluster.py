@@ -5,6 +5,7 @@ process a test starts is stopped by it (process groups, in fixture finalizers).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -260,3 +261,47 @@ def test_a_driver_killed_mid_sweep_then_resumed_gives_the_uninterrupted_results(
     _, runs = load_sweep(out)
     assert len(runs) == TOTAL and runs["run_id"].is_unique
     assert results_digest(runs) == serial_digest
+
+
+def test_local_workers_ask_the_kernel_to_die_with_their_parent():
+    from experiments.sweep import dask_client
+    from experiments.sweep_worker import parent_death_signal
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    with dask_client(workers=1) as client:
+        assert set(client.run(parent_death_signal).values()) == {signal.SIGKILL}
+
+
+@pytest.mark.parametrize("method", [None, "forkserver"])
+def test_a_driver_killed_by_sigkill_leaves_no_local_worker_alive(method, spec_file, tmp_path, monkeypatch):
+    """SIGKILL the driver of a local-cluster sweep, as its workers start and mid-sweep (with a
+    fork server: mid-sweep): within 30 s no process it started (workers, fork server) is left."""
+    import psutil
+
+    if method:
+        monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", method)
+    for moment in ("mid-sweep",) if method else ("workers starting", "mid-sweep"):
+        out = tmp_path / f"sweep-{moment.replace(' ', '-')}"
+        driver = gridgov_sweep(spec_file, out, "--workers", "2", "--flush-runs", "5", cwd=tmp_path)
+        started: list[psutil.Process] = []
+        try:
+            me = psutil.Process(driver.pid)
+            wait_for(lambda: len(me.children(recursive=True)) >= 2, what="the workers")  # noqa: B023
+            if moment == "mid-sweep":
+                wait_for(lambda: rows_in(out) >= 5, what="the first part file")  # noqa: B023
+            started = me.children(recursive=True)
+            driver.kill()
+            driver.wait(timeout=10)
+            killed = time.monotonic()
+            _, alive = psutil.wait_procs(started, timeout=30)
+            print(f"{method or 'fork'}, {moment}: {len(started)} processes gone in "
+                  f"{time.monotonic() - killed:.2f} s")
+            assert not alive, (moment, [(p.pid, p.cmdline()) for p in alive])
+        finally:
+            for proc in started:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    proc.kill()
+            stop(driver, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # whatever is left of its group
+                os.killpg(driver.pid, signal.SIGKILL)
