@@ -20,7 +20,13 @@ from coordination import METRIC_NAMES, SCHEMA_VERSION, JointEnforcementModel
 from coordination.case_log import write_parquet
 from coordination.words import metric_label, t
 from experiments import run_replications, summarise
-from experiments.output import to_json, write_atomic
+from experiments.output import (
+    StagedResult,
+    check_file_target,
+    stage_result,
+    to_json,
+    write_atomic,
+)
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.cli_common import (
@@ -33,12 +39,12 @@ from gridgov.cli_common import (
     Workers,
     bad_input,
     check_common,
-    check_out,
     err,
     progress_bar,
     run_days,
     town,
 )
+from gridgov.cli_results import Force, discard, writing_result
 from gridgov.cli_scenario import app as scenario_app
 from gridgov.scenario_page import setting_label
 from institutions import (
@@ -85,27 +91,35 @@ def run(
     reform: Reforms = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
-                                                  "timeseries.parquet and config.json here.")] = None,
+                                                  "timeseries.parquet, config.json and "
+                                                  "manifest.json to this folder, whole or not "
+                                                  "at all.")] = None,
+    force: Force = False,
 ) -> None:
     """Run one town and print its metrics.
 
     Example: gridgov run --preset n_town --days 90 --seed 7 --reform department_kpis@30 --json
     """
     reforms = list(reform or [])
+    staged = None
     try:
         check_common(days, seed, reforms)
         cfg = town(preset, config)
-        check_out(out)
+        staged = stage_result(out, command="gridgov run", force=force) if out is not None else None
         model = JointEnforcementModel(cfg, scale=scale, rng=seed, reforms=reforms)
-    except ConfigError as exc:
-        raise bad_input(str(exc)) from None
-    run_days(model, days, quiet=False)
-    metrics = model.metrics()
-    if out is not None:
-        _write_outputs(out, model, metrics, dict(preset=None if config else preset,
-                                                 config=str(config) if config else None,
-                                                 days=days, seed=seed, scale=scale,
-                                                 reforms=reforms))
+    except BaseException as exc:
+        discard(staged)
+        if isinstance(exc, ConfigError):
+            raise bad_input(str(exc)) from None
+        raise
+    with writing_result(staged):
+        run_days(model, days, quiet=False)
+        metrics = model.metrics()
+        if staged is not None:
+            _write_outputs(staged, model, metrics, dict(preset=None if config else preset,
+                                                        config=str(config) if config else None,
+                                                        days=days, seed=seed, scale=scale,
+                                                        reforms=reforms))
     if json_out:
         sys.stdout.write(to_json(metrics) + "\n")
     else:
@@ -125,8 +139,10 @@ def compare(
     workers: Workers = 0,
     metric: Annotated[list[str] | None, typer.Option(help="Metrics to show (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv and "
-                                                  "summary.json here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv, "
+                                                  "summary.json and manifest.json to this "
+                                                  "folder, whole or not at all.")] = None,
+    force: Force = False,
 ) -> None:
     """Compare the baseline with reforms over the same seeds (common random numbers).
 
@@ -149,21 +165,25 @@ def compare(
             if m not in known:
                 raise ConfigError(f"--metric: '{m}' is not a metric; allowed: {', '.join(known)}")
         cfg = town(preset, config)
-        check_out(out)
         JointEnforcementModel(cfg, scale=min(scale, 0.01), rng=seed)  # fail fast on a bad town
+        staged = stage_result(out, command="gridgov compare", force=force) if out is not None else None
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     total = len(settings) * reps
-    with progress_bar("runs", total) as bar:
-        runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed, config=cfg,
-                                workers=workers or None, progress=bar)
-    summary = summarise(runs, metric or None)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
-        write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
-        write_atomic(out / "summary.json", lambda p: p.write_text(
-            to_json(summary.to_dict(orient="records"), indent=2)))
+    with writing_result(staged):
+        with progress_bar("runs", total) as bar:
+            runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed,
+                                    config=cfg, workers=workers or None, progress=bar)
+        summary = summarise(runs, metric or None)
+        if staged is not None:
+            staged.write("runs.parquet", lambda p: runs.to_parquet(p, index=False))
+            staged.write("summary.csv", lambda p: summary.to_csv(p, index=False))
+            staged.write("summary.json", lambda p: p.write_text(
+                to_json(summary.to_dict(orient="records"), indent=2)))
+            staged.commit({"preset": None if config else preset,
+                           "config": str(config) if config else None, "settings": settings,
+                           "reps": reps, "days": days, "seed": seed, "scale": scale,
+                           "metrics": metric or None})
     if json_out:
         sys.stdout.write(to_json({"preset": None if config else preset, "reps": reps, "days": days,
                                   "scale": scale, "seed": seed, "settings": settings,
@@ -225,6 +245,7 @@ def calibrate(
                 raise ConfigError(f"{option}: {value} is not allowed; 0 (the default) or more")
         if write is not None and not search:
             raise ConfigError("--write: only with --search (it records the values a search found)")
+        check_file_target(write, "--write")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     n_workers = workers or None  # None: one per core
@@ -280,8 +301,7 @@ def validate(
             raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
         if preset is not None and preset not in list_presets():
             raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
-        if out is not None and out.is_dir():
-            raise ConfigError(f"--out: '{out}' is a folder; give the path of a JSON file")
+        check_file_target(out)
         chosen = validation.targets_for(preset, targets or validation.TARGETS)
         if not chosen:
             raise ConfigError(f"--preset: '{preset}' has no validation targets")
@@ -321,16 +341,18 @@ def reforms_list() -> None:
         typer.echo(f"{name}\t{what}")
 
 
-def _write_outputs(out: Path, model: JointEnforcementModel, metrics: dict, run_args: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+def _write_outputs(staged: StagedResult, model: JointEnforcementModel, metrics: dict,
+                   run_args: dict) -> None:
+    """Write a run's files into ``staged`` and swap the folder into place."""
     document = {"schema_version": SCHEMA_VERSION, "run": run_args, "metrics": metrics}
-    write_atomic(out / "metrics.json", lambda p: p.write_text(to_json(document, indent=2)))
-    write_atomic(out / "config.json",
+    staged.write("metrics.json", lambda p: p.write_text(to_json(document, indent=2)))
+    staged.write("config.json",
                  lambda p: p.write_text(to_json(model.config.model_dump(mode="json"), indent=2)))
     log = model.case_log()
-    write_atomic(out / "case_log.parquet", lambda p: write_parquet(log, p))
+    staged.write("case_log.parquet", lambda p: write_parquet(log, p))
     series = model.timeseries().reset_index(drop=True)
-    write_atomic(out / "timeseries.parquet", lambda p: series.to_parquet(p, index=False))
+    staged.write("timeseries.parquet", lambda p: series.to_parquet(p, index=False))
+    staged.commit(run_args)
 
 
 def _print_metrics(metrics: dict, title: str) -> None:

@@ -15,10 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from coordination.words import Lang, Names, check_lang, say
-from experiments.output import to_json, write_atomic
+from experiments.output import stage_result, to_json
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
-from gridgov.cli_common import REFORM_HELP, LangOption, Workers, bad_input, check_out, progress_bar
+from gridgov.cli_common import REFORM_HELP, LangOption, Workers, bad_input, progress_bar
+from gridgov.cli_results import Force, writing_result
 from gridgov.scenario_page import outcome_value, scenario_page, setting_label
 from institutions import ConfigError, load_preset
 
@@ -89,8 +90,10 @@ def scenario_run(
                                                          "(default: the scenario's).")] = None,
     workers: Workers = 0,
     json_out: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Write scenario.json, runs.parquet and a "
-                                                  "self-contained page.html here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write scenario.json, runs.parquet, a "
+                                                  "self-contained page.html and manifest.json "
+                                                  "to this folder, whole or not at all.")] = None,
+    force: Force = False,
 ) -> None:
     """Replay a scenario under the town's own institutions and under reforms, same seed.
 
@@ -114,25 +117,28 @@ def scenario_run(
             raise ConfigError(f"--follow-days: {follow_days} is not allowed; a whole number >= 1")
         if workers < 0:
             raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
-        check_out(out)
+        staged = stage_result(out, command="gridgov scenario run", force=force) if out is not None else None
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    stories = [run_scenario(sc, seed=seed, setting=s, scale=scale, follow_days=follow_days,
-                            lang=lang) for s in settings]
-    runs = rates = None
-    if reps:
-        with progress_bar("replications", reps * len(settings)) as bar:
-            runs = replicate(sc, settings, reps=reps, seed=seed, scale=scale, follow_days=follow_days,
-                             workers=workers or None, progress=bar)
-        rates = failure_rates(runs)
-    document = _document(sc.name, stories, rates, reps, lang)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "scenario.json", lambda p: p.write_text(to_json(document, indent=2)))
-        if runs is not None:
-            write_atomic(out / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
-        page = scenario_page(sc.name, stories, rates, lang)
-        write_atomic(out / "page.html", lambda p: p.write_text(page, encoding="utf-8"))
+    with writing_result(staged):
+        stories = [run_scenario(sc, seed=seed, setting=s, scale=scale, follow_days=follow_days,
+                                lang=lang) for s in settings]
+        runs = rates = None
+        if reps:
+            with progress_bar("replications", reps * len(settings)) as bar:
+                runs = replicate(sc, settings, reps=reps, seed=seed, scale=scale,
+                                 follow_days=follow_days, workers=workers or None, progress=bar)
+            rates = failure_rates(runs)
+        document = _document(sc.name, stories, rates, reps, lang)
+        if staged is not None:
+            staged.write("scenario.json", lambda p: p.write_text(to_json(document, indent=2)))
+            if runs is not None:
+                staged.write("runs.parquet", lambda p: runs.to_parquet(p, index=False))
+            page = scenario_page(sc.name, stories, rates, lang)
+            staged.write("page.html", lambda p: p.write_text(page, encoding="utf-8"))
+            staged.commit({"scenario": sc.name, "preset": sc.preset, "settings": settings,
+                           "seed": seed, "reps": reps, "scale": scale, "follow_days": follow_days,
+                           "lang": lang})
     if json_out:
         sys.stdout.write(to_json(document) + "\n")
     else:
