@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/gridgov run --preset n_town --days 365 --out out/n_town
+	$(VENV)/bin/gridgov run --preset n_town --days 365 --out out/n_town --force
 
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check .

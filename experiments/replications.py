@@ -96,11 +96,28 @@ def run_all[J, R](execute: Callable[[J], R], jobs: Sequence[J], *, workers: int 
     workers = workers or os.cpu_count() or 1
     results: list[R] = []
     with (ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext()) as pool:
-        for result in (pool.map(execute, jobs) if pool is not None else map(execute, jobs)):
-            results.append(result)
-            if progress:
-                progress(len(results), len(jobs))
+        try:
+            for result in (pool.map(execute, jobs) if pool is not None else map(execute, jobs)):
+                results.append(result)
+                if progress:
+                    progress(len(results), len(jobs))
+        except BaseException:  # an interrupt or a failed job: stop the jobs under way too
+            if pool is not None:
+                _stop(pool)
+            raise
     return results
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel a pool's pending jobs and end its workers now (their results are not wanted)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def run_replications(settings: Sequence[str], *, reps: int = 30, days: int = 365,

@@ -296,6 +296,34 @@ def test_gridgov_started_afresh_and_killed_while_writing_leaves_a_whole_result(l
             proc.wait()
 
 
+def test_compare_stopped_by_sigterm_ends_its_workers_and_keeps_the_old_result(launcher, tmp_path):
+    """SIGTERM to ``compare`` (its pool workers are not signalled): it exits 130 at once, its
+    workers end with it and the earlier result stays whole."""
+    import psutil
+
+    home = launcher.cwd / "compare"
+    home.mkdir()
+    target, log = home / "result", tmp_path / "compare.log"
+    args = ["compare", "--config", str(DATA / "river_village.toml"), "--reform", "training",
+            "--days", "60", "--workers", "2", "--force", "--out", str(target)]
+    assert launcher.wait(launcher.start([*args, "--reps", "2"], log)) == 0
+    before = whole_result(target)
+    pid = launcher.start([*args, "--reps", "40"], log)
+    deadline = time.monotonic() + 60
+    while len(psutil.Process(pid).children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = psutil.Process(pid).children()
+    os.kill(pid, signal.SIGTERM)
+    stopped = time.monotonic()
+    assert launcher.wait(pid) == 130
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    for proc in alive:
+        proc.kill()
+    assert len(workers) == 2 and not alive and time.monotonic() - stopped < 15
+    assert whole_result(target) == before and staging(target) == []
+    assert "is as it was" in log.read_text(errors="replace")
+
+
 # -- refusals, before any simulation ---------------------------------------------------------------
 
 
