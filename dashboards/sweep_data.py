@@ -5,6 +5,11 @@ A sweep folder is what ``gridgov sweep`` writes (:mod:`experiments.sweep_results
 ``manifest.json``, ``runs/part-*.parquet`` and, once ``gridgov analyze`` ran, ``analysis/``
 (``sobol.csv``, ``morris.csv``).
 
+The page opens sweep folders only under one root, set when the server starts
+(``gridgov dashboard --sweeps-root DIR``, passed in :data:`SWEEPS_ROOT_ENV`; default: the
+server's current folder): a folder typed in is read relative to the root, resolved (``..``,
+symlinks) and refused if it is not inside it (:func:`inside_root`).
+
 Example:
     >>> import pandas as pd
     >>> runs = pd.DataFrame({"point_id": ["p", "p", "q", "q"], "error": [None] * 4,
@@ -17,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +39,11 @@ from experiments.sweep_results import (
     output_columns,
     parameter_columns,
 )
+from institutions import ConfigError
 
 MAX_LEVELS = 10
+SWEEPS_ROOT_ENV = "GRIDGOV_SWEEPS_ROOT"
+"""The environment variable through which ``gridgov dashboard`` gives the server its sweeps root."""
 INDEX_FILES = {"sobol": "sobol.csv", "morris": "morris.csv"}
 
 
@@ -58,10 +67,45 @@ class Sweep:
         return int(self.runs["error"].notna().sum()) if "error" in self.runs else 0
 
 
-def open_sweep(folder: str | Path) -> Sweep:
-    """Read a sweep folder; :class:`institutions.ConfigError` if it is missing or not a sweep."""
-    path = Path(folder).expanduser()
-    manifest, runs = load_sweep(path)
+def sweeps_root() -> Path:
+    """The folder under which the page may open sweeps: :data:`SWEEPS_ROOT_ENV`, else the
+    current folder, resolved."""
+    return Path(os.environ.get(SWEEPS_ROOT_ENV) or os.getcwd()).resolve()
+
+
+def inside_root(folder: str | Path, root: str | Path | None = None) -> Path:
+    """``folder`` (relative to ``root``, or absolute) resolved, symlinks and ``..`` included;
+    :class:`institutions.ConfigError` if that is not ``root`` or a folder under it.
+
+    Example:
+        >>> inside_root("a/../b", "/srv/sweeps").as_posix()
+        '/srv/sweeps/b'
+        >>> inside_root("../etc", "/srv/sweeps")
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: sweep folder: '../etc' is outside the sweeps root of this \
+dashboard; give a folder under it (the dashboard opens no other), such as one listed below
+    """
+    base = Path(root).resolve() if root is not None else sweeps_root()
+    text = str(folder).strip()
+    if "\0" in text:
+        raise ConfigError(f"sweep folder: {text!r} is not a folder name")
+    path = (base / Path(text).expanduser()).resolve()
+    if not path.is_relative_to(base):
+        raise ConfigError(f"sweep folder: '{text}' is outside the sweeps root of this dashboard; "
+                          "give a folder under it (the dashboard opens no other), such as one "
+                          "listed below")
+    return path
+
+
+def open_sweep(folder: str | Path, root: str | Path | None = None) -> Sweep:
+    """Read a sweep folder under ``root`` (default :func:`sweeps_root`);
+    :class:`institutions.ConfigError` if it is outside the root, missing or not a sweep."""
+    path = inside_root(folder, root)
+    try:
+        manifest, runs = load_sweep(path)
+    except ConfigError as exc:  # named as typed: the root's own path is not the visitor's business
+        raise ConfigError(str(exc).replace(f"'{path}'", f"'{str(folder).strip()}'")) from None
     indices = {}
     for name, file in INDEX_FILES.items():
         table = path / ANALYSIS_DIR / file

@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.progress import TextColumn
 from rich.table import Table
-from rich.text import Text
 
 from coordination import METRIC_NAMES, SCHEMA_VERSION, JointEnforcementModel
 from coordination.case_log import write_parquet
@@ -30,19 +29,29 @@ from experiments.output import (
 from experiments.replications import BASELINE, check_setting
 from gridgov import __version__
 from gridgov.cli_common import (
+    MAX_ITERATIONS,
+    MAX_REPS,
     REFORM_HELP,
     ConfigFile,
     Days,
+    MaxHours,
     Preset,
     Reforms,
     Scale,
+    Work,
     Workers,
+    as_text,
     bad_input,
     check_common,
+    check_whole,
+    check_work,
+    check_workers,
+    choose_town,
     err,
+    printable,
     progress_bar,
     run_days,
-    town,
+    workers_for,
 )
 from gridgov.cli_results import Force, discard, writing_result
 from gridgov.cli_scenario import app as scenario_app
@@ -83,12 +92,13 @@ def main(
 
 @app.command()
 def run(
-    preset: Preset = "n_town",
+    preset: Preset = None,
     config: ConfigFile = None,
     days: Days = 365,
     seed: Annotated[int, typer.Option(help="Seed of all randomness (>= 0).")] = 1,
     scale: Scale = 1.0,
     reform: Reforms = None,
+    max_hours: MaxHours = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write metrics.json, case_log.parquet, "
                                                   "timeseries.parquet, config.json and "
@@ -103,8 +113,10 @@ def run(
     reforms = list(reform or [])
     staged = None
     try:
-        check_common(days, seed, reforms)
-        cfg = town(preset, config)
+        check_common(days, seed, reforms, scale)
+        preset, cfg = choose_town(preset, config)
+        check_work(Work(1, days, cfg.population * scale), max_hours=max_hours,
+                   asked=f"--days {days}, --scale {scale:g}")
         staged = stage_result(out, command="gridgov run", force=force) if out is not None else None
         model = JointEnforcementModel(cfg, scale=scale, rng=seed, reforms=reforms)
     except BaseException as exc:
@@ -128,15 +140,16 @@ def run(
 
 @app.command()
 def compare(
-    preset: Preset = "n_town",
+    preset: Preset = None,
     config: ConfigFile = None,
     reform: Annotated[list[str] | None, typer.Option(
         help=REFORM_HELP + " A+B compares a combination.")] = None,
-    reps: Annotated[int, typer.Option(help="Replications (seeds) per setting (>= 2).")] = 30,
+    reps: Annotated[int, typer.Option(help=f"Replications (seeds) per setting (2 to {MAX_REPS:,}).")] = 30,
     days: Days = 365,
     seed: Annotated[int, typer.Option(help="First seed; replication i uses seed + i.")] = 1,
     scale: Scale = 1.0,
     workers: Workers = 0,
+    max_hours: MaxHours = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metrics to show (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv, "
@@ -153,18 +166,21 @@ def compare(
     """
     settings = [BASELINE, *(reform or [])]
     try:
-        check_common(days, seed, list(reform or []))
-        if reps < 2:
-            raise ConfigError(f"--reps: {reps} is not allowed; at least 2 replications for an interval")
-        if workers < 0:
-            raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
+        check_common(days, seed, list(reform or []), scale)
+        check_whole("--reps", reps, 2, MAX_REPS, what="at least 2 replications for an interval, "
+                    "a whole number")
+        check_workers(workers)
         for spec in settings:
             check_setting(spec)
         known = [m for m in METRIC_NAMES if m != "workload_share"]
         for m in metric or []:
             if m not in known:
                 raise ConfigError(f"--metric: '{m}' is not a metric; allowed: {', '.join(known)}")
-        cfg = town(preset, config)
+        preset, cfg = choose_town(preset, config)
+        n_workers = workers_for(workers, len(settings) * reps)
+        check_work(Work(len(settings) * reps, days, cfg.population * scale), max_hours=max_hours,
+                   workers=n_workers, asked=f"--reps {reps} x {len(settings)} settings, "
+                   f"--days {days}, --scale {scale:g}")
         JointEnforcementModel(cfg, scale=min(scale, 0.01), rng=seed)  # fail fast on a bad town
         staged = stage_result(out, command="gridgov compare", force=force) if out is not None else None
     except ConfigError as exc:
@@ -173,7 +189,7 @@ def compare(
     with writing_result(staged):
         with progress_bar("runs", total) as bar:
             runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed,
-                                    config=cfg, workers=workers or None, progress=bar)
+                                    config=cfg, workers=n_workers, progress=bar)
         summary = summarise(runs, metric or None)
         if staged is not None:
             staged.write("runs.parquet", lambda p: runs.to_parquet(p, index=False))
@@ -198,10 +214,10 @@ def _fmt(x: float) -> str:
 
 def _print_comparison(summary, title: str) -> None:
     settings = list(dict.fromkeys(summary["setting"]))
-    table = Table(title=Text(title), caption=t("compare_caption"))
+    table = Table(title=as_text(title), caption=t("compare_caption"))
     table.add_column(t("metric"))
     for s in settings:
-        table.add_column(Text(setting_label(s)), justify="right")
+        table.add_column(as_text(setting_label(s)), justify="right")
     for metric, rows in summary.groupby("metric", sort=False):
         cells = []
         for s in settings:
@@ -219,10 +235,14 @@ def calibrate(
     name: Annotated[str, typer.Argument(help="A preset with a [calibration] section, e.g. c_town.")],
     search: Annotated[bool, typer.Option("--search", help="Re-run the search for the free "
                                          "parameters before checking.")] = False,
-    iterations: Annotated[int, typer.Option(help="Search: iterations (0: the preset's).")] = 0,
-    seeds: Annotated[int, typer.Option(help="Search: seeds per iteration (0: the preset's).")] = 0,
-    check_seeds: Annotated[int, typer.Option(help="Seeds for the check (0: the preset's).")] = 0,
+    iterations: Annotated[int, typer.Option(help=f"Search: iterations (0: the preset's; at most "
+                                                 f"{MAX_ITERATIONS:,}).")] = 0,
+    seeds: Annotated[int, typer.Option(help=f"Search: seeds per iteration (0: the preset's; at "
+                                            f"most {MAX_REPS:,}).")] = 0,
+    check_seeds: Annotated[int, typer.Option(help=f"Seeds for the check (0: the preset's; at most "
+                                                  f"{MAX_REPS:,}).")] = 0,
     workers: Workers = 0,
+    max_hours: MaxHours = None,
     write: Annotated[Path | None, typer.Option(help="Search: write the preset with the values "
                                                "found (and their record) to this TOML file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the check as one JSON object.")] = False,
@@ -239,16 +259,23 @@ def calibrate(
             with_one = [n for n in list_presets() if load_preset(n).calibration]
             raise ConfigError(f"calibrate: preset '{name}' has no [calibration] section; "
                               f"presets with one: {', '.join(with_one)}")
-        for option, value in (("--iterations", iterations), ("--seeds", seeds),
-                              ("--check-seeds", check_seeds), ("--workers", workers)):
-            if value < 0:
-                raise ConfigError(f"{option}: {value} is not allowed; 0 (the default) or more")
+        check_whole("--iterations", iterations, 1, MAX_ITERATIONS, zero="the preset's")
+        check_whole("--seeds", seeds, 1, MAX_REPS, zero="the preset's")
+        check_whole("--check-seeds", check_seeds, 1, MAX_REPS, zero="the preset's")
+        check_workers(workers)
         if write is not None and not search:
             raise ConfigError("--write: only with --search (it records the values a search found)")
         check_file_target(write, "--write")
+        spec = cfg.calibration
+        per_round = seeds or spec.seeds
+        searched = (iterations or spec.iterations) * per_round if search else 0
+        checked = check_seeds or spec.check_seeds
+        n_workers = workers_for(workers, max(per_round if search else 0, checked))
+        check_work(Work(searched + checked, spec.warmup_days + spec.days, cfg.population),
+                   max_hours=max_hours, workers=n_workers,
+                   asked=f"calibrate {name}: {searched:,} search runs and {checked:,} check runs")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    n_workers = workers or None  # None: one per core
     if search:
         with progress_bar("search", columns=(TextColumn("iteration {task.completed}"),
                                              TextColumn("{task.description}"))) as bar:
@@ -256,7 +283,8 @@ def calibrate(
                 cfg, iterations=iterations or None, seeds=seeds or None, workers=n_workers,
                 progress=lambda n, f: bar(n, description=f"loss {f:.4f}"))
         found = {k: float(f"{v:.6g}") for k, v in found.items()}  # as written, so as checked
-        err.print(f"search: objective {loss:.4f} at " + ", ".join(f"{k} = {v:.6g}" for k, v in found.items()))
+        err.print(as_text(f"search: objective {loss:.4f} at "
+                          + ", ".join(f"{k} = {v:.6g}" for k, v in found.items())))
         cfg = with_overrides(cfg, found)
         if write is not None:
             from gridgov.presets_io import write_calibrated
@@ -265,12 +293,12 @@ def calibrate(
     if json_out:
         sys.stdout.write(to_json({"preset": name, "check": table.to_dict(orient="records")}) + "\n")
         return
-    out = Table(title=f"{cfg.town.name}: targets against {cfg.calibration.days}-day results, "
-                      f"mean over {check_seeds or cfg.calibration.check_seeds} seeds")
+    out = Table(title=as_text(f"{cfg.town.name}: targets against {cfg.calibration.days}-day "
+                              f"results, mean over {check_seeds or cfg.calibration.check_seeds} seeds"))
     for col in ("measure", "target", "mean", "sd", "5%-95%", "rel. error", "within"):
         out.add_column(col, justify="left" if col == "measure" else "right")
     for r in table.to_dict(orient="records"):
-        out.add_row(r["measure"], f"{r['target']:g}", f"{r['mean']:.3g}", f"{r['sd']:.2g}",
+        out.add_row(as_text(r["measure"]), f"{r['target']:g}", f"{r['mean']:.3g}", f"{r['sd']:.2g}",
                     f"{r['p5']:.3g}-{r['p95']:.3g}", f"{r['relative_error']:+.0%}",
                     f"{'yes' if r['within'] else 'no'} (±{r['tolerance']:.0%})")
     Console().print(out)
@@ -279,10 +307,11 @@ def calibrate(
 @app.command()
 def validate(
     preset: Annotated[str | None, typer.Option(help="Only this preset's targets.")] = None,
-    seeds: Annotated[int, typer.Option(help="Seeds per setting (1..N).")] = 20,
+    seeds: Annotated[int, typer.Option(help=f"Seeds per setting (2 to {MAX_REPS:,}).")] = 20,
     targets: Annotated[Path | None, typer.Option(help="A targets TOML file instead of the "
                                                  "shipped one (experiments/targets.toml).")] = None,
     workers: Workers = 0,
+    max_hours: MaxHours = None,
     out: Annotated[Path | None, typer.Option(help="Also write the scorecard to this JSON file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
 ) -> None:
@@ -295,20 +324,24 @@ def validate(
     from experiments import validation
 
     try:
-        if seeds < 2:
-            raise ConfigError(f"--seeds: {seeds} is not allowed; 2 or more (an interval needs two)")
-        if workers < 0:
-            raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
+        check_whole("--seeds", seeds, 2, MAX_REPS, what="2 or more (an interval needs two), a "
+                    "whole number")
+        check_workers(workers)
         if preset is not None and preset not in list_presets():
             raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
         check_file_target(out)
         chosen = validation.targets_for(preset, targets or validation.TARGETS)
         if not chosen:
             raise ConfigError(f"--preset: '{preset}' has no validation targets")
+        settings = {t.setting(): t for t in chosen}.values()
+        n_workers = workers_for(workers, len(settings) * seeds)
+        check_work([Work(seeds, t.warmup_days + t.days, load_preset(t.preset).population * t.scale)
+                    for t in settings], max_hours=max_hours, workers=n_workers,
+                   asked=f"--seeds {seeds} x {len(settings)} settings")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     with progress_bar("validate") as bar:
-        table = validation.validate(chosen, seeds=seeds, workers=workers or None, progress=bar)
+        table = validation.validate(chosen, seeds=seeds, workers=n_workers, progress=bar)
     document = {"seeds": seeds, "holds": bool(table["holds"].all()),
                 "targets": table.to_dict(orient="records")}
     if out is not None:
@@ -323,7 +356,7 @@ def validate(
         for r in table.to_dict(orient="records"):
             expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
                         "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
-            view.add_row(r["id"], r["measure"], expected[r["expect"]], f"{r['mean']:.3g}",
+            view.add_row(as_text(r["id"]), as_text(r["measure"]), expected[r["expect"]], f"{r['mean']:.3g}",
                          f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
                          "calibration" if r["calibration"] else "check")
         Console().print(view)
@@ -356,7 +389,7 @@ def _write_outputs(staged: StagedResult, model: JointEnforcementModel, metrics: 
 
 
 def _print_metrics(metrics: dict, title: str) -> None:
-    table = Table(title=Text(title))
+    table = Table(title=as_text(title))
     table.add_column(t("metric"))
     table.add_column(t("metric_name"), style="dim")
     table.add_column(t("value"), justify="right")
@@ -365,7 +398,7 @@ def _print_metrics(metrics: dict, title: str) -> None:
             value = ", ".join(f"{k} {v:.0%}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
         elif isinstance(value, float):
             value = f"{value:.3f}"
-        table.add_row(metric_label(name), name, Text(str(value)))
+        table.add_row(metric_label(name), name, as_text(value))
     Console().print(table)
 
 
@@ -377,8 +410,8 @@ def presets_list() -> None:
     """
     for name in list_presets():
         cfg = load_preset(name)
-        typer.echo(f"{name}\t{cfg.town.name} ({cfg.town.name_zh}), {cfg.population:,} people, "
-                   f"{len(cfg.grids)} grids")
+        typer.echo(printable(f"{name}\t{cfg.town.name} ({cfg.town.name_zh}), {cfg.population:,} "
+                             f"people, {len(cfg.grids)} grids"))
 
 
 @presets_app.command("show")
@@ -391,7 +424,7 @@ def presets_show(name: Annotated[str, typer.Argument(help="Preset name.")]) -> N
         path = preset_path(name)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    typer.echo(path.read_text(encoding="utf-8"))
+    typer.echo(printable(path.read_text(encoding="utf-8")))
 
 
 from gridgov.cli_sweep import analyze, sweep  # noqa: E402

@@ -12,16 +12,32 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from coordination.words import Lang, Names, check_lang, say
 from experiments.output import stage_result, to_json
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
-from gridgov.cli_common import REFORM_HELP, LangOption, Workers, bad_input, progress_bar
+from gridgov.cli_common import (
+    MAX_REPS,
+    REFORM_HELP,
+    LangOption,
+    MaxHours,
+    Work,
+    Workers,
+    as_text,
+    bad_input,
+    check_days,
+    check_scale,
+    check_seed,
+    check_whole,
+    check_work,
+    progress_bar,
+    workers_for,
+)
 from gridgov.cli_results import Force, writing_result
 from gridgov.scenario_page import outcome_value, scenario_page, setting_label
 from institutions import ConfigError, load_preset
+from institutions.reforms import parse_reform
 
 app = typer.Typer(help="Training scenarios: the paper's failures, replayed and explained.",
                   no_args_is_help=True)
@@ -69,6 +85,14 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `
     typer.echo("\n".join(lines))
 
 
+def _setting(reform: str, days: float) -> str:
+    """A ``--reform`` of a scenario: by the grammar, switched on before the replay ends."""
+    label = check_setting(reform)
+    if label != BASELINE:
+        parse_reform(reform, days=days, option="--reform")
+    return label
+
+
 def _check_lang(lang: str) -> Lang:
     try:
         return check_lang(lang)
@@ -84,11 +108,13 @@ def scenario_run(
     lang: LangOption = "en",
     seed: Annotated[int, typer.Option(help="Seed of the replay shown step by step (>= 0).")] = 1,
     reps: Annotated[int, typer.Option(help="Replications per setting for the failure "
-                                           "probability (0: none; else >= 2).")] = 20,
-    scale: Annotated[float | None, typer.Option(help="Town scale (default: the scenario's).")] = None,
+                                           f"probability (0: none; else 2 to {MAX_REPS:,}).")] = 20,
+    scale: Annotated[float | None, typer.Option(help="Town scale (default: the scenario's; > 0 "
+                                                     "and <= 10).")] = None,
     follow_days: Annotated[int | None, typer.Option(help="Days to follow the planted problem "
                                                          "(default: the scenario's).")] = None,
     workers: Workers = 0,
+    max_hours: MaxHours = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write scenario.json, runs.parquet, a "
                                                   "self-contained page.html and manifest.json "
@@ -106,17 +132,19 @@ def scenario_run(
     try:
         sc = get_scenario(name)
         _check_lang(lang)
-        settings = list(dict.fromkeys([BASELINE, *(check_setting(r) for r in (reform or sc.reforms))]))
-        if seed < 0:
-            raise ConfigError(f"--seed: {seed} is not allowed; a whole number >= 0")
-        if reps == 1 or reps < 0:
-            raise ConfigError(f"--reps: {reps} is not allowed; 0 (no replications) or at least 2")
-        if scale is not None and scale <= 0:
-            raise ConfigError(f"--scale: {scale} is not allowed; a number > 0")
-        if follow_days is not None and follow_days < 1:
-            raise ConfigError(f"--follow-days: {follow_days} is not allowed; a whole number >= 1")
-        if workers < 0:
-            raise ConfigError(f"--workers: {workers} is not allowed; 0 (one per core) or more")
+        check_seed(seed)
+        check_whole("--reps", reps, 2, MAX_REPS, zero="no replications")
+        if scale is not None:
+            check_scale(scale)
+        if follow_days is not None:
+            check_days(follow_days, "--follow-days")
+        length = sc.plant.day + (follow_days or sc.follow_days)  # the days a replay runs
+        settings = list(dict.fromkeys([BASELINE, *(_setting(r, length) for r in (reform or sc.reforms))]))
+        n_workers = workers_for(workers, max(1, reps * len(settings)))
+        check_work(Work(len(settings) * (reps + 1), length,
+                        load_preset(sc.preset).population * (scale or sc.scale)),
+                   max_hours=max_hours, workers=n_workers,
+                   asked=f"--reps {reps} x {len(settings)} settings of {sc.name}")
         staged = stage_result(out, command="gridgov scenario run", force=force) if out is not None else None
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
@@ -127,7 +155,7 @@ def scenario_run(
         if reps:
             with progress_bar("replications", reps * len(settings)) as bar:
                 runs = replicate(sc, settings, reps=reps, seed=seed, scale=scale,
-                                 follow_days=follow_days, workers=workers or None, progress=bar)
+                                 follow_days=follow_days, workers=n_workers, progress=bar)
             rates = failure_rates(runs)
         document = _document(sc.name, stories, rates, reps, lang)
         if staged is not None:
@@ -164,24 +192,24 @@ def _print(name: str, stories: list[Story], rates, lang: Lang) -> None:
     def w(key: str, **fields: object) -> str:
         return say("page", key, lang, **fields)
 
-    console.print(Text(f"{sc.title_zh if zh else sc.title}", style="bold")
-                  + Text(f"  ({sc.preset}, {w('seed')} {stories[0].seed})"))
-    console.print(Text(sc.summary_zh if zh else sc.summary))
-    console.print(Text(sc.source, style="dim"))
-    console.print(Text(f"{w('failure')}: {sc.failure_zh if zh else sc.failure}"))
+    console.print(as_text(f"{sc.title_zh if zh else sc.title}", style="bold")
+                  + as_text(f"  ({sc.preset}, {w('seed')} {stories[0].seed})"))
+    console.print(as_text(sc.summary_zh if zh else sc.summary))
+    console.print(as_text(sc.source, style="dim"))
+    console.print(as_text(f"{w('failure')}: {sc.failure_zh if zh else sc.failure}"))
     for story in stories:
         title = w("failed_title" if story.failed else "not_failed_title",
                   setting=setting_label(story.setting, lang))
-        table = Table(title=title, show_lines=False, title_justify="left")
+        table = Table(title=as_text(title), show_lines=False, title_justify="left")
         table.add_column(w("when"), no_wrap=True)
         table.add_column(w("what"), overflow="fold")
         for r in story.timeline.itertuples():
-            table.add_row(Text(r.when), Text(r.text))
+            table.add_row(as_text(r.when), as_text(r.text))
         console.print(table)
     side = Table(title=w("side_by_side"), title_justify="left")
     side.add_column("")
     for s in stories:
-        side.add_column(Text(setting_label(s.setting, lang)), justify="right")
+        side.add_column(as_text(setting_label(s.setting, lang)), justify="right")
     side.add_row(w("failed"), *(outcome_value("failed", s.failed, lang) for s in stories))
     for key in stories[0].outcome:
         side.add_row(w(key), *(outcome_value(key, s.outcome[key], lang) for s in stories))
@@ -191,6 +219,6 @@ def _print(name: str, stories: list[Story], rates, lang: Lang) -> None:
         for col in ("setting", "failures", "probability", "wilson"):
             table.add_column(w(col), justify="left" if col == "setting" else "right")
         for r in rates.itertuples():
-            table.add_row(Text(setting_label(r.setting, lang)), f"{r.failures}/{r.reps}",
+            table.add_row(as_text(setting_label(r.setting, lang)), f"{r.failures}/{r.reps}",
                           f"{r.rate:.0%}", f"{r.ci_low:.0%} – {r.ci_high:.0%}")
         console.print(table)

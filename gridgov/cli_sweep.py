@@ -11,9 +11,11 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,12 +36,105 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from experiments.designs import levels
 from experiments.output import write_atomic
 from experiments.sweep import FLUSH_RUNS, FLUSH_SECONDS, SweepCounts, SweepError, run_sweep
 from experiments.sweep_results import ANALYSIS_DIR, load_sweep, point_summary
-from experiments.sweep_spec import load_spec
-from gridgov.cli_common import bad_input, err, error_exit, progress_bar
+from experiments.sweep_spec import SweepSpec, load_spec
+from gridgov.cli_common import (
+    MAX_WORKERS,
+    MaxHours,
+    Work,
+    as_text,
+    bad_input,
+    check_number,
+    check_whole,
+    check_work,
+    cores,
+    err,
+    error_exit,
+    printable,
+    progress_bar,
+)
 from institutions import ConfigError
+
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""The protocols of a Dask scheduler's address that a sweep can reach from another process."""
+MAX_FLUSH_RUNS = 1_000_000
+MAX_FLUSH_SECONDS = 86_400.0
+MAX_CHUNK = 100_000
+MAX_ROWS = 100_000
+
+
+def check_scheduler(address: str, option: str = "--scheduler") -> str:
+    """A Dask scheduler's address, ``[PROTOCOL://]HOST:PORT``; :class:`ConfigError` if it is not one.
+
+    Example:
+        >>> check_scheduler("tcp://10.0.0.5:8786")
+        'tcp://10.0.0.5:8786'
+        >>> check_scheduler("not-a-url")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: --scheduler: 'not-a-url' is not a Dask ... (no port); ...
+    """
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{option}: '{address}' is not a Dask scheduler address ({why}); give "
+                           f"PROTOCOL://HOST:PORT with PROTOCOL one of {', '.join(SCHEDULER_SCHEMES)}, "
+                           "for example tcp://10.0.0.5:8786")
+
+    if not isinstance(address, str) or not address.strip():
+        raise refuse("empty")
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", address.strip()
+    if scheme not in SCHEDULER_SCHEMES:
+        raise refuse(f"protocol '{scheme}'")
+    parts = urllib.parse.urlsplit("//" + rest)
+    try:
+        port = parts.port
+    except ValueError:
+        raise refuse("the port is not a number from 1 to 65535") from None
+    if not parts.hostname or parts.path or parts.query or parts.fragment or parts.username:
+        raise refuse("not HOST:PORT")
+    if port is None:
+        raise refuse("no port")
+    if not 1 <= port <= 65535:
+        raise refuse("the port is not a number from 1 to 65535")
+    return address.strip()
+
+
+def check_scheduler_file(path: Path) -> str:
+    """The address in the JSON file a Dask scheduler wrote (``--scheduler-file``)."""
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise ConfigError(f"--scheduler-file: '{path}' {what}; give the file the scheduler wrote "
+                          "(dask scheduler --scheduler-file FILE)")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"--scheduler-file: '{path}' is not the JSON file a Dask scheduler writes "
+                          f"({type(exc).__name__}: {exc}); give the file of "
+                          "dask scheduler --scheduler-file FILE") from None
+    address = info.get("address") if isinstance(info, dict) else None
+    if not isinstance(address, str):
+        raise ConfigError(f"--scheduler-file: '{path}' has no \"address\" of a scheduler; give the "
+                          "file of dask scheduler --scheduler-file FILE")
+    return check_scheduler(address, option=f"--scheduler-file: '{path}': address")
+
+
+def design_runs(spec: SweepSpec) -> int:
+    """The runs of a spec's design (points x replications), counted without building it."""
+    d, n = len(spec.parameters), spec.design.samples or 1
+    match spec.design.kind:
+        case "factorial":
+            points = math.prod(len(levels(p)) for p in spec.parameters.values())
+        case "sobol":
+            points = n * (2 * d + 2 if spec.design.second_order else d + 2)
+        case "morris":
+            points = n * (d + 1)
+        case _:
+            points = n
+    return points * spec.replications
 
 
 class _RateColumn(ProgressColumn):
@@ -78,7 +173,7 @@ def sweep(
                                            "runs/part-*.parquet.")],
     workers: Annotated[int | None, typer.Option(help="Worker processes of a local Dask cluster "
                                                      "(default: one per core; 0: in this process, "
-                                                     "without Dask).")] = None,
+                                                     f"without Dask; at most {MAX_WORKERS}).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler, "
                                                        "e.g. tcp://10.0.0.5:8786.")] = None,
     scheduler_file: Annotated[Path | None, typer.Option(help="The file a running Dask scheduler "
@@ -90,13 +185,29 @@ def sweep(
     chunk: Annotated[int | None, typer.Option(help="Runs sent to a worker at a time (default: "
                                                    "about a second's worth).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    max_hours: MaxHours = None,
 ) -> None:
     """Run a sweep: every design point x replication, in parallel, streamed into Parquet.
 
     Example: gridgov sweep examples/sweeps/assessment_authority.toml --out sweeps/aa --workers 2
     """
     try:
+        if workers is not None:
+            check_whole("--workers", workers, 1, MAX_WORKERS, zero="in this process, without Dask")
+        if scheduler is not None:
+            check_scheduler(scheduler)
+        if scheduler_file is not None:
+            check_scheduler_file(scheduler_file)
+        check_whole("--flush-runs", flush_runs, 1, MAX_FLUSH_RUNS)
+        check_number("--flush-seconds", flush_seconds, 0.0, MAX_FLUSH_SECONDS, low_open=True,
+                     what="a number of seconds")
+        if chunk is not None:
+            check_whole("--chunk", chunk, 1, MAX_CHUNK)
         the_spec, base = load_spec(spec)
+        runs = design_runs(the_spec)
+        check_work(Work(runs, the_spec.days, base.population * the_spec.scale), max_hours=max_hours,
+                   workers=(cores() if workers is None else workers) or 1,
+                   asked=f"sweep '{spec}': the design's {runs:,} runs")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     columns = (BarColumn(), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"),
@@ -119,11 +230,11 @@ def sweep(
     except SweepError as exc:
         raise error_exit(str(exc), 1) from None
     except KeyboardInterrupt:
-        err.print(f"interrupted: {latest.done} runs of this session written to {out}/runs; "
-                  "finish with --resume", highlight=False)
+        err.print(as_text(f"interrupted: {latest.done} runs of this session written to {out}/runs; "
+                          "finish with --resume"), highlight=False)
         raise typer.Exit(code=130) from None
-    err.print(f"{counts.done} runs done ({counts.failed} failed), {counts.skipped} already present, "
-              f"of {counts.total}; results in {out}/runs. Next: gridgov analyze {out}",
+    err.print(as_text(f"{counts.done} runs done ({counts.failed} failed), {counts.skipped} already "
+                      f"present, of {counts.total}; results in {out}/runs. Next: gridgov analyze {out}"),
               highlight=False, soft_wrap=True)
 
 
@@ -139,10 +250,10 @@ def _print_points(summary: pd.DataFrame, params: list[str], outputs: list[str], 
     shown = summary[summary["point_id"].isin(points)]
     console = Console(width=max(Console().width, 100))
     for output in outputs:
-        table = Table(title=f"{output}: mean and 95% interval over replications "
-                            f"({len(points)} of {summary['point_id'].nunique()} design points)")
+        table = Table(title=as_text(f"{output}: mean and 95% interval over replications "
+                                    f"({len(points)} of {summary['point_id'].nunique()} design points)"))
         for name in [*params, "runs", "failed", "mean", "95% interval"]:
-            table.add_column(name, justify="left" if name in params else "right")
+            table.add_column(as_text(name), justify="left" if name in params else "right")
         for r in shown[shown["output"] == output].to_dict("records"):
             interval = (f"{r['ci_low']:.4g} to {r['ci_high']:.4g}" if math.isfinite(r["ci_low"]) else "–")
             mean = f"{r['mean']:.4g}" if math.isfinite(r["mean"]) else "–"
@@ -150,8 +261,8 @@ def _print_points(summary: pd.DataFrame, params: list[str], outputs: list[str], 
         console.print(table)
 
 
-def _value(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+def _value(v: Any) -> Text:
+    return as_text(f"{v:.4g}" if isinstance(v, float) else v)
 
 
 def _save_csv(folder: Path, name: str, frame: pd.DataFrame) -> Path:
@@ -172,7 +283,7 @@ def analyze(
                                                      "e.g. 'injuries>5'.")] = None,
     density: Annotated[float, typer.Option(help="--prim: least share of failures in the box.")] = 0.8,
     plots: Annotated[bool, typer.Option(help="Write PNG charts to DIR/analysis.")] = False,
-    rows: Annotated[int, typer.Option(help="Design points shown in the table.")] = 20,
+    rows: Annotated[int, typer.Option(help=f"Design points shown in the table (1 to {MAX_ROWS:,}).")] = 20,
 ) -> None:
     """Summarise a sweep: per design point, each output's mean and 95% interval over replications.
 
@@ -181,6 +292,8 @@ def analyze(
     from experiments import sensitivity
 
     try:
+        check_whole("--rows", rows, 1, MAX_ROWS)
+        check_number("--density", density, 0.0, 1.0, low_open=True, what="a share of failures")
         manifest, runs = load_sweep(folder)
         outputs = list(manifest["spec"]["outputs"])
         for name in output or []:
@@ -194,14 +307,12 @@ def analyze(
             raise ConfigError("--prim needs --failure OUTPUT>NUMBER, e.g. --failure 'injuries>5'; "
                               f"outputs of this sweep: {', '.join(outputs)}")
         the_failure = sensitivity.parse_failure(failure) if failure is not None else None
-        if not 0 < density <= 1:
-            raise ConfigError(f"--density: {density} is not allowed; a share in (0, 1]")
         params = list(manifest["spec"]["parameters"])
         summary = point_summary(runs, outputs)
         failed = int(runs["error"].notna().sum())
         total = manifest.get("runs_total", len(runs))
-        typer.echo(f"{len(runs)} of {total} runs present ({failed} failed), "
-                   f"{summary['point_id'].nunique()} design points.")
+        typer.echo(printable(f"{len(runs)} of {total} runs present ({failed} failed), "
+                             f"{summary['point_id'].nunique()} design points."))
         _print_points(summary, params, outputs, rows)
         written = [_save_csv(folder, "point_summary.csv", summary)]
         results: dict[str, Any] = {"summary": summary}
@@ -228,15 +339,16 @@ def analyze(
         from experiments.sweep_plots import write_plots
 
         written += write_plots(folder / ANALYSIS_DIR, runs, results, params, outputs)
-    typer.echo("written: " + ", ".join(str(p) for p in written))
+    typer.echo(printable("written: " + ", ".join(str(p) for p in written)))
 
 
 def _print_frame(title: str, frame: pd.DataFrame) -> None:
-    table = Table(title=title)
+    table = Table(title=as_text(title))
     for col in frame.columns:
-        table.add_column(col, justify="right" if pd.api.types.is_numeric_dtype(frame[col]) else "left")
+        table.add_column(as_text(col), justify="right" if pd.api.types.is_numeric_dtype(frame[col])
+                         else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(as_text(f"{v:.3g}" if isinstance(v, float) else v) for v in row))
     Console().print(table)
 
 
@@ -245,19 +357,20 @@ def _print_indices(indices: pd.DataFrame, noise: pd.DataFrame) -> None:
     for col in ("output", "parameter", "S1", "ST"):
         table.add_column(col, justify="left" if col in ("output", "parameter") else "right")
     for r in indices.itertuples(index=False):
-        table.add_row(r.output, r.parameter, _cell(r.S1, r.S1_low, r.S1_high),
+        table.add_row(as_text(r.output), as_text(r.parameter), _cell(r.S1, r.S1_low, r.S1_high),
                       _cell(r.ST, r.ST_low, r.ST_high))
     Console().print(table)
     shares = ", ".join(f"{r.output} {r.noise_share:.0%}" for r in noise.itertuples(index=False)
                        if math.isfinite(r.noise_share))
-    typer.echo(f"share of variance that is replication noise: {shares or '–'}")
+    typer.echo(printable(f"share of variance that is replication noise: {shares or '–'}"))
 
 
 def _print_prim(found: Any) -> None:
     s = found.stats
     if int(s["res_dim"]) == 0:
-        typer.echo(f"PRIM found no box for {found.failure}: the failures do not concentrate in any "
-                   f"region of the parameters (share of failing runs overall: {s['density']:.0%}).")
+        typer.echo(printable(f"PRIM found no box for {found.failure}: the failures do not "
+                             "concentrate in any region of the parameters (share of failing runs "
+                             f"overall: {s['density']:.0%})."))
         return
     typer.echo(f"PRIM box for {found.failure}: coverage {s['coverage']:.0%} (of failures), "
                f"density {s['density']:.0%} (failures in the box), mass {s['mass']:.0%} of runs, "
@@ -265,4 +378,4 @@ def _print_prim(found: Any) -> None:
     for r in found.limits.to_dict("records"):
         inside = (f"one of {', '.join(r['values'])}" if r["values"] is not None
                   else f"{r['min']:.4g} to {r['max']:.4g}")
-        typer.echo(f"  {r['parameter']}: {inside}")
+        typer.echo(printable(f"  {r['parameter']}: {inside}"))

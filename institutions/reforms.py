@@ -2,7 +2,14 @@
 
 ``apply_reforms(cfg, names)`` returns a new, validated config; on the command line
 ``--reform NAME`` does the same from day 0 and ``--reform NAME@DAY`` switches it on during the
-run. ``A+B`` names a combination; ``A+B@DAY`` switches both on at that day.
+run. The grammar of a setting (:data:`REFORM_GRAMMAR`)::
+
+    setting := names ["@" day]
+    names   := NAME ("+" NAME)*      each a key of REFORMS, each at most once
+    day     := a decimal number, 0 <= day <= the run's days (90, 7.5)
+
+``A+B`` names a combination; ``A+B@DAY`` switches both on at that day. Spaces around a name or
+the day are ignored; anything else (``A+``, ``+A``, ``A++B``, ``A@``, ``A@nan``) is refused.
 
 Example:
     >>> from institutions import load_preset
@@ -15,6 +22,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -142,14 +151,31 @@ def describe_reforms() -> dict[str, str]:
     return {name: (change.__doc__ or "").strip().splitlines()[0] for name, change in REFORMS.items()}
 
 
-def reform_names(spec: str) -> list[str]:
-    """``"A+B"`` → ``["A", "B"]``, each checked against :data:`REFORMS`."""
-    names = [n.strip() for n in spec.split("+") if n.strip()]
-    if not names:
-        raise ConfigError(f"reform: '{spec}' names no reform; allowed: {', '.join(REFORMS)}")
+REFORM_GRAMMAR = ("NAME from day 0, NAME@DAY switched on at day DAY of the run (a number from 0 "
+                  "to the run's days), NAME+NAME for a combination (NAME+NAME@DAY).")
+"""The grammar of a reform setting, in one sentence for messages and help."""
+
+_DAY = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+
+
+def reform_names(spec: str, option: str = "reform") -> list[str]:
+    """``"A+B"`` → ``["A", "B"]``, each checked against :data:`REFORMS` and named once."""
+    if not isinstance(spec, str):
+        raise ConfigError(f"{option}: {spec!r} is not a reform setting; {REFORM_GRAMMAR}")
+    names = [n.strip() for n in spec.split("+")]
+    if not any(names):
+        raise ConfigError(f"{option}: '{spec}' names no reform; {REFORM_GRAMMAR} "
+                          f"Allowed names: {', '.join(REFORMS)}")
+    if not all(names):
+        raise ConfigError(f"{option}: '{spec}' has a '+' with no reform on one side; "
+                          f"{REFORM_GRAMMAR} For example clear_mandates+training")
     for name in names:
         if name not in REFORMS:
-            raise ConfigError(f"reform: '{name}' is not a reform; allowed: {', '.join(REFORMS)}")
+            raise ConfigError(f"{option}: '{name}' is not a reform; allowed: {', '.join(REFORMS)}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"{option}: '{spec}' names {', '.join(twice)} twice; name each reform "
+                          "of a combination once")
     return names
 
 
@@ -162,17 +188,40 @@ def apply_reforms(cfg: TownConfig, names: Iterable[str]) -> TownConfig:
     return validate_config(data, source="reformed config")
 
 
-def parse_reform(spec: str) -> tuple[str, float]:
-    """``"NAME"`` → ``(NAME, 0.0)``; ``"NAME@DAY"`` → ``(NAME, DAY)``; names are checked."""
-    name, _, day = spec.partition("@")
-    reform_names(name)
-    if not day:
+def parse_reform(spec: str, *, days: float | None = None, option: str = "reform"
+                 ) -> tuple[str, float]:
+    """``"NAME"`` → ``(NAME, 0.0)``; ``"NAME@DAY"`` → ``(NAME, DAY)`` (``NAME`` may be ``A+B``),
+    strictly by :data:`REFORM_GRAMMAR`: names known, the day a finite number >= 0 and, given the
+    run's ``days``, not after its end. :class:`ConfigError` naming ``option`` if not.
+
+    Example:
+        >>> parse_reform("clear_mandates+training@7.5", days=30)
+        ('clear_mandates+training', 7.5)
+    """
+    if not isinstance(spec, str):
+        raise ConfigError(f"{option}: {spec!r} is not a reform setting; {REFORM_GRAMMAR}")
+    name, at, day = spec.partition("@")
+    if at and not name.strip():
+        raise ConfigError(f"{option}: '{spec}' names no reform before @; {REFORM_GRAMMAR}")
+    reform_names(name, option)
+    name = "+".join(n.strip() for n in name.split("+"))
+    if not at:
         return name, 0.0
-    try:
-        when = float(day)
-    except ValueError:
-        raise ConfigError(f"reform: '{spec}': the day after @ must be a number; "
-                          "for example department_kpis@90") from None
+    text = day.strip()
+    if not text:
+        raise ConfigError(f"{option}: '{spec}': no day after @; {REFORM_GRAMMAR} "
+                          "For example department_kpis@90")
+    if not _DAY.fullmatch(text.removeprefix("-")):
+        finite = text.lower().lstrip("+-") in ("nan", "inf", "infinity")
+        raise ConfigError(f"{option}: '{spec}': the day after @ must be "
+                          f"{'a finite number' if finite else 'a number'} of days from 0 to the "
+                          "run's end; for example department_kpis@90")
+    when = float(text)
     if when < 0:
-        raise ConfigError(f"reform: '{spec}': day {when:g} is before the run starts; allowed >= 0")
+        raise ConfigError(f"{option}: '{spec}': day {when:g} is before the run starts; allowed >= 0")
+    if not math.isfinite(when):  # too many digits
+        raise ConfigError(f"{option}: '{spec}': day {text} is not a finite number")
+    if days is not None and when > days:
+        raise ConfigError(f"{option}: '{spec}' switches on at day {when:g}, after the run ends at "
+                          f"day {days:g}; allowed days: 0 to {days:g}")
     return name, when

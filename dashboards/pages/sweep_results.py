@@ -5,13 +5,15 @@ parameters (a line, or a heat map, with 95% intervals), and the sensitivity indi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import solara
 
 from coordination.words import Lang, metric_label, t
 from dashboards.charts import draw_heatmap, draw_indices, draw_response
 from dashboards.figures import render
 from dashboards.session import SweepState, use_session
-from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response
+from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response, sweeps_root
 from dashboards.widgets import ChoiceField, PngImage
 from institutions import ConfigError
 
@@ -20,9 +22,17 @@ NONE = ""
 
 @solara.component
 def FolderPicker(sw: SweepState, lang: Lang):
-    """The folder typed in (or picked from those found here), and Open."""
+    """The folder typed in (or picked from those found under the sweeps root), and Open. Only
+    folders under the root open (:func:`dashboards.sweep_data.inside_root`); they are shown
+    relative to it."""
     text, set_text = solara.use_state(sw.folder.value)
-    found = solara.use_memo(find_sweeps, [])
+
+    def under_root() -> list[str]:
+        root = sweeps_root()
+        return [Path(f).relative_to(root).as_posix() for f in find_sweeps(root)
+                if Path(f).resolve().is_relative_to(root)]  # not a symlink out of it
+
+    found = solara.use_memo(under_root, [])
 
     def open_folder(folder: str | None = None) -> None:
         folder = (folder if folder is not None else text).strip()

@@ -83,6 +83,15 @@ def write_sweep(folder: Path, *, analysis: bool = True) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def sweeps_root(tmp_path_factory, monkeypatch) -> Path:
+    """The folder the Sweep results page may open sweeps under: pytest's temporary folder (where
+    :func:`sweep_folder` is written), as ``gridgov dashboard --sweeps-root`` would set it."""
+    root = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("GRIDGOV_SWEEPS_ROOT", str(root))
+    return root
+
+
 @pytest.fixture(scope="session")
 def sweep_folder(tmp_path_factory) -> Path:
     return write_sweep(tmp_path_factory.mktemp("sweep") / "grid")

@@ -164,3 +164,15 @@ def test_sweep_results_say_what_is_wrong_and_chart_a_sweep(session, sweep_folder
     expect(page.locator(".sweep-sobol img")).to_be_visible()
     page.screenshot(path=screenshots / "sweep.png", full_page=True)
     session.offline()
+
+
+def test_sweep_results_refuse_a_folder_outside_the_sweeps_root(session):
+    page = session.open("sweep", ready=".open-sweep")
+    folder = page.locator(".field-sweep-folder input")
+    for outside in ("/etc", "../../.."):
+        folder.fill(outside)
+        folder.press("Enter")
+        expect(page.get_by_text(f"sweep folder: '{outside}' is outside the sweeps root of this "
+                                "dashboard")).to_be_visible()
+    expect(page.locator(".sweep-summary")).to_have_count(0)
+    session.offline()

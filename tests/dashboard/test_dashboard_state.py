@@ -3,6 +3,7 @@ their ranges, sweep responses, strings in both languages, and the ``gridgov dash
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from pathlib import Path
@@ -20,6 +21,7 @@ from dashboards.state import ExploreRun, ExploreSettings
 from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response
 from dashboards.town_map import COLOURS, TownMap
 from gridgov.cli import app
+from gridgov.cli_dashboard import free_port, offline_env
 from institutions import ConfigError, load_preset
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
@@ -176,3 +178,53 @@ def test_the_dashboard_command_refuses_a_bad_port():
     assert f"--port: {port} on 127.0.0.1 cannot be used" in result.output
     result = runner.invoke(app, ["dashboard", "--host", "no-such-host.invalid", "--port", "8765"])
     assert result.exit_code == 2 and "--host" in result.output
+
+
+def test_sweep_folders_open_only_under_the_sweeps_root(tmp_path, sweep_folder):
+    from dashboards.sweep_data import inside_root
+
+    root = tmp_path / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    (root / "out").symlink_to(tmp_path / "secret")  # a link out of the root
+    (root / "back").symlink_to(root / "a")  # a link that stays inside
+    assert inside_root("a/b", root) == (root / "a" / "b").resolve()
+    assert inside_root("a/b/../..", root) == root.resolve()
+    assert inside_root(str(root / "a"), root) == (root / "a").resolve()
+    assert inside_root("back/b", root) == (root / "a" / "b").resolve()
+    for outside in ("..", "a/../../secret", "out", "out/x", str(tmp_path / "secret"), "/", "/etc",
+                    "~", f"{root}-other"):
+        with pytest.raises(ConfigError, match="is outside the sweeps root of this dashboard"):
+            inside_root(outside, root)
+    with pytest.raises(ConfigError, match="outside the sweeps root"):
+        open_sweep(sweep_folder, root=root)
+    assert open_sweep(sweep_folder.name, root=sweep_folder.parent).points == 6
+
+
+def test_the_dashboard_refuses_a_host_off_loopback_unless_allowed(monkeypatch, tmp_path):
+    from gridgov import cli_dashboard
+
+    served: list[tuple[str, int]] = []
+    monkeypatch.setattr(cli_dashboard, "serve", lambda host, port: served.append((host, port)))
+    monkeypatch.delenv("GRIDGOV_SWEEPS_ROOT")
+    for key in offline_env():  # what the command sets is undone after the test
+        monkeypatch.delenv(key, raising=False)
+    runner = CliRunner()
+    for args, expected in ((["--host", "0.0.0.0"], ["--host: '0.0.0.0' is not a loopback address",
+                                                  "--allow-remote"]),
+                        (["--host", "::"], ["not a loopback address"]),
+                        (["--host", "0.0.0.0", "--allow-remote"], ["--sweeps-root: required"]),
+                        (["--sweeps-root", str(tmp_path / "none")], ["is not a folder"])):
+        result = runner.invoke(app, ["dashboard", *args, "--port", "8765"])
+        assert result.exit_code == 2, result.output
+        for word in expected:
+            assert word in " ".join(result.stderr.split())
+    assert served == []  # no server started
+    result = runner.invoke(app, ["dashboard", "--host", "0.0.0.0", "--allow-remote",
+                                 "--sweeps-root", str(tmp_path), "--port", str(free_port())])
+    assert result.exit_code == 0, result.output
+    assert served and served[0][0] == "0.0.0.0" and "open to anyone" in result.stderr
+    assert os.environ["GRIDGOV_SWEEPS_ROOT"] == str(tmp_path.resolve())
+    del os.environ["GRIDGOV_SWEEPS_ROOT"]  # as in a new process
+    result = runner.invoke(app, ["dashboard", "--host", "localhost", "--port", str(free_port())])
+    assert result.exit_code == 0 and os.environ["GRIDGOV_SWEEPS_ROOT"] == str(Path.cwd().resolve())
