@@ -340,7 +340,8 @@ def deferred_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a command like Ctrl-C (KeyboardInterrupt), so its staging folder is removed.
+    """SIGTERM stops a command like Ctrl-C (KeyboardInterrupt): a result's staging folder is removed,
+    a sweep writes the runs in memory first.
     A process forked from this one (a pool worker) inherits the handler; there SIGTERM keeps
     its usual meaning."""
     main = os.getpid()

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import signal
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 from experiments.designs import levels
-from experiments.output import write_atomic
+from experiments.output import sigterm_as_interrupt, write_atomic
 from experiments.sweep import FLUSH_RUNS, FLUSH_SECONDS, SweepCounts, SweepError, run_sweep
 from experiments.sweep_results import ANALYSIS_DIR, load_sweep, point_summary
 from experiments.sweep_spec import SweepSpec, load_spec
@@ -143,30 +139,6 @@ class _RateColumn(ProgressColumn):
         return Text(f"{speed:.1f} runs/s" if speed else "… runs/s", style="progress.data.speed")
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a sweep like Ctrl-C: the runs in memory are written first. A local worker,
-    forked from this process, inherits the handler; there SIGTERM keeps its usual meaning."""
-    driver = os.getpid()
-
-    def handler(signum: int, frame: Any) -> None:
-        if os.getpid() != driver:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def sweep(
     spec: Annotated[Path, typer.Argument(help="The sweep spec, a TOML file (docs/sweeps.md).")],
     out: Annotated[Path, typer.Option(help="Folder for manifest.json, design.parquet and "
@@ -215,7 +187,7 @@ def sweep(
     latest = SweepCounts(total=0)
 
     try:
-        with _sigterm_as_interrupt(), progress_bar("sweep", quiet=quiet, columns=columns) as bar:
+        with sigterm_as_interrupt(), progress_bar("sweep", quiet=quiet, columns=columns) as bar:
 
             def report(counts: SweepCounts) -> None:
                 nonlocal latest

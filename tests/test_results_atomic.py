@@ -219,49 +219,53 @@ def timed(start, wait, target: Path, args: list[str]) -> tuple[float, float]:
     return ended - started, ended - writing
 
 
-def test_run_interrupted_at_random_moments_leaves_the_old_result_or_the_new_one_whole(
-        launcher, tmp_path):
-    home = launcher.cwd / "run"
-    home.mkdir()
-    target, log = home / "result", tmp_path / "run.log"
+def interrupt_many(launcher, log: Path, target: Path, command, trials: int, seed: int) -> str:
+    """A first result, ``trials`` commands interrupted at seeded moments, then one more result
+    (``command(-1)``); asserts the folder is whole after each and clean at the end."""
 
     def start(args: list[str]) -> int:
         return launcher.start(args, log)
 
-    timing = timed(start, launcher.wait, target, [*RUN, "--seed", "1", "--out", str(target)])
-    commands = [[*RUN, "--seed", str(100 + i), "--out", str(target)] for i in range(30)]
-    counts = interrupt_trials(start, launcher.wait, target, plans(commands, 2 / 3), random.Random(14),
+    timing = timed(start, launcher.wait, target, command(0))
+    commands = [command(i + 1) for i in range(trials)]
+    counts = interrupt_trials(start, launcher.wait, target, plans(commands, 2 / 3), random.Random(seed),
                               timing)
-    timed(start, launcher.wait, target, [*RUN, "--seed", "2", "--out", str(target)])
-    assert run_identity(whole_result(target)) == ("gridgov run", None, 2)
+    timed(start, launcher.wait, target, command(-1))
     assert_clean(target)
     assert "Traceback" not in log.read_text(errors="replace")
-    print(f"run (uninterrupted {timing[0]:.2f} s, writing {timing[1]:.3f} s): {counts} of 30 "
-          "interrupted trials, each left the folder whole")
+    return (f"(uninterrupted {timing[0]:.2f} s, writing {timing[1]:.3f} s): {counts} of {trials} "
+            "interrupted trials, each left the folder whole")
+
+
+def test_run_interrupted_at_random_moments_leaves_the_old_result_or_the_new_one_whole(
+        launcher, tmp_path):
+    home = launcher.cwd / "run"
+    home.mkdir()
+    target = home / "result"
+
+    def run(i: int) -> list[str]:
+        seed = {0: 1, -1: 2}.get(i, 99 + i)
+        return [*RUN, "--seed", str(seed), "--out", str(target)]
+
+    said = interrupt_many(launcher, tmp_path / "run.log", target, run, 30, 14)
+    assert run_identity(whole_result(target)) == ("gridgov run", None, 2)
+    print("run", said)
 
 
 def test_scenario_run_interrupted_at_random_moments_leaves_a_whole_result(launcher, tmp_path):
     home = launcher.cwd / "scenario"
     home.mkdir()
-    target, log = home / "result", tmp_path / "scenario.log"
+    target = home / "result"
 
-    def start(args: list[str]) -> int:
-        return launcher.start(args, log)
-
-    def scenario(name: str, seed: int) -> list[str]:
+    def scenario(i: int) -> list[str]:
+        name, seed = {0: ("manhole", 1), -1: ("lawn_parking", 3)}.get(
+            i, (("lawn_parking", "manhole")[(i - 1) % 2], 199 + i))
         return ["scenario", "run", name, *SCENARIO, "--seed", str(seed), "--out", str(target)]
 
-    timing = timed(start, launcher.wait, target, scenario("manhole", 1))
-    commands = [scenario(("lawn_parking", "manhole")[i % 2], 200 + i) for i in range(9)]
-    counts = interrupt_trials(start, launcher.wait, target, plans(commands, 2 / 3), random.Random(15),
-                              timing)
-    timed(start, launcher.wait, target, scenario("lawn_parking", 3))
+    said = interrupt_many(launcher, tmp_path / "scenario.log", target, scenario, 9, 15)
     assert run_identity(whole_result(target)) == ("gridgov scenario run", "lawn_parking", 3)
     assert {"scenario.json", "runs.parquet", "page.html", MANIFEST} == {p.name for p in target.iterdir()}
-    assert_clean(target)
-    assert "Traceback" not in log.read_text(errors="replace")
-    print(f"scenario (uninterrupted {timing[0]:.2f} s, writing {timing[1]:.3f} s): {counts} of 9 "
-          "interrupted trials, each left the folder whole")
+    print("scenario", said)
 
 
 def test_gridgov_started_afresh_and_killed_while_writing_leaves_a_whole_result(launcher, tmp_path):
@@ -410,12 +414,10 @@ def test_a_read_only_location_fails_at_once(tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
     unshare = shutil.which("unshare")
-    if unshare is None:
-        pytest.skip("no unshare")
+    assert unshare is not None, "this test needs util-linux's unshare"
     probe = subprocess.run([unshare, "-rm", "sh", "-c", f"mount -t tmpfs -o ro none '{ro}'"],
                            capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot mount in a namespace here: {probe.stderr!r}")
+    assert probe.returncode == 0, f"cannot mount a read-only tmpfs in a namespace: {probe.stderr!r}"
     done = subprocess.run([unshare, "-rm", "sh", "-c", 'mount -t tmpfs -o ro none "$0" '
                            '&& exec "$@"', str(ro), *GRIDGOV, "run", "--days", "365",
                            "--out", str(ro / "result")], capture_output=True, text=True, timeout=120)
