@@ -86,6 +86,7 @@ class Tally:
         self.since = since
         self.reports = 0
         self.reported_incidents: set[int] = set()
+        self.at_intake: set[int] = set()  # reports not yet taken in by an intake seat
         self.registered = 0
         self.deadlines: dict[int, float] = {}  # open cases: their deadlines
         self.registered_at: dict[int, float] = {}
@@ -136,10 +137,13 @@ class Tally:
         if step == Step.COLLECT:
             self.reports += 1
             self.reported_incidents.add(row[_INCIDENT])
+            self.at_intake.add(case)
             if row[_REASON] in CALLS:
                 self.calls += 1
                 self._called.add(case)
         elif step == Step.REGISTER:
+            if outcome != Outcome.REOPENED:
+                self.at_intake.discard(case)
             if outcome == Outcome.REGISTERED:
                 self.registered += 1
                 self.registered_by[row[_CATEGORY]] += 1
@@ -354,6 +358,13 @@ def declines(t: Tally) -> int:
 def mean_hops(t: Tally) -> float:
     """Work orders per dispatched case (派遣次数)."""
     return ratio(t.dispatches, len(t.dispatches_of))
+
+
+@metric
+def reports_waiting(t: Tally) -> int:
+    """Reports waiting for an intake seat (待受理): received, not yet registered, merged or
+    rejected. A centre with no intake seats leaves every report here."""
+    return len(t.at_intake)
 
 
 @metric

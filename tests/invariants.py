@@ -41,6 +41,7 @@ def assert_every_report_accounted_for(model: JointEnforcementModel) -> None:
     reports = int((log["step"] == "collect").sum())
     assert reports == filed.drop("reopened", errors="ignore").sum() + at_intake
     m = model.metrics()
+    assert m["reports_waiting"] == at_intake
     assert filed.get("registered", 0) == m["cases_registered"] == (
         m["cases_closed"] + m["open_cases"] + m["excluded_cases"])
     assert m["open_cases"] == len(model.workflow.open)

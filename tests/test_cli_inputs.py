@@ -290,6 +290,33 @@ def test_sweep_messages_show_a_folder_named_like_markup(tmp_path):
     assert f"{out}/runs" in " ".join(result.stderr.split())
 
 
+# -- what the parser itself refuses -------------------------------------------------------------
+@pytest.mark.parametrize(("args", "words"), [
+    (["run", "--days", "abc"], ["--days", "'abc'", "integer", "gridgov run --help"]),
+    (["run", "--scale=x"], ["--scale", "'x'", "gridgov run --help"]),
+    (["run", "--bogus"], ["No such option: --bogus", "gridgov run --help"]),
+    (["scenario", "bogus"], ["No such command 'bogus'", "gridgov scenario --help"]),
+    (["analyze"], ["Missing argument", "gridgov analyze --help"]),
+])
+def test_flags_the_parser_cannot_read_get_one_paragraph_and_exit_2(args, words):
+    done = subprocess.run([sys.executable, "-m", "gridgov", *args], capture_output=True,
+                          text=True, timeout=60)
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and said.startswith("error:"), done.stderr
+    assert "Traceback" not in said and "╭" not in said and len(done.stderr.strip().splitlines()) <= 3
+    for word in words:
+        assert word in said, (word, said)
+
+
+def test_help_and_a_group_without_its_command_still_show_help():
+    shown = subprocess.run([sys.executable, "-m", "gridgov", "run", "--help"], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0 and "--days" in shown.stdout
+    group = subprocess.run([sys.executable, "-m", "gridgov", "scenario"], capture_output=True,
+                           text=True, timeout=60)
+    assert group.returncode == 2 and "run" in group.stdout and "Traceback" not in group.stderr
+
+
 # -- Ctrl-C while importing ---------------------------------------------------------------------
 def test_the_console_script_enters_through_main():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]

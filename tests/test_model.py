@@ -11,6 +11,7 @@ from coordination import METRIC_NAMES, JointEnforcementModel
 from experiments.output import to_json
 from institutions import validate_config
 from tests.conftest import run_town
+from tests.invariants import assert_every_report_accounted_for
 from tests.stats import mean_interval, paired_difference_interval
 
 SEEDS = range(12)
@@ -100,6 +101,18 @@ def test_a_department_with_no_officers_lets_its_queue_grow(village):
     assert all(late > early for early, late, _ in unstaffed)
     assert max(late for _, late, _ in staffed) <= 3
     assert min(o for *_, o in unstaffed) > max(o for *_, o in staffed)
+
+
+def test_a_centre_with_no_intake_seats_keeps_every_report_waiting_in_view(village):
+    """No report vanishes: with nobody at intake each is counted as waiting, none registered;
+    with seats, none waits for long."""
+    unstaffed = run_town(village, days=20, **{"centre.intake_seats": 0})
+    m = unstaffed.metrics()
+    assert m["cases_registered"] == m["open_cases"] == 0
+    assert m["reports_waiting"] == m["cases_reported"] > 20
+    assert_every_report_accounted_for(unstaffed)
+    staffed = run_town(village, days=20).metrics()
+    assert staffed["cases_registered"] > 20 and staffed["reports_waiting"] <= 2
 
 
 def test_mesa_batch_run_runs_the_model_with_flat_parameters():
