@@ -144,6 +144,25 @@ class Names:
         team = self._teams.get(key)
         return _name(team, self.lang) if team is not None else key
 
+    def parameter(self, path: str) -> str:
+        """A config path that a lever sets or a sweep varies, as a reader says it: a
+        department's officers, a team's members, a lever's name; else the path itself.
+
+        Example:
+            >>> from institutions import load_preset
+            >>> names = Names(load_preset("n_town"), "zh")
+            >>> names.parameter("institutions.assessment.kind"), names.parameter("seed_x")
+            ('考核方式', 'seed_x')
+        """
+        parts = path.split(".")
+        if parts[0] == "departments" and len(parts) == 3:
+            return t("officers_of", self.lang, name=self.handler("department", parts[1]))
+        if parts[0] == "inspectors" and len(parts) == 3:
+            return t("members_of", self.lang, name=self.team(parts[1]))
+        if path == "reforms":
+            return say("ui", "swept_reforms", self.lang)
+        return lever_label(path, self.lang) if path in catalogue().get("lever", {}) else path
+
     def kind(self, key: str) -> str:
         """A kind of problem by its id."""
         kind = self._kinds.get(key)

@@ -12,6 +12,7 @@ from solara.alias import rv
 from coordination.words import t
 from dashboards.pages import compare, explore, sweep_results, train
 from dashboards.session import Session, SessionContext
+from dashboards.widgets import ErrorBoundary
 
 PAGES = (("/", "explore"), ("/compare", "compare"), ("/train", "train"), ("/sweep", "sweep"))
 
@@ -51,7 +52,7 @@ def Layout(children=()):
                                        children=[solara.Button("EN", value="en", classes=["lang-en"]),
                                                  solara.Button("中文", value="zh", classes=["lang-zh"])])
         with solara.Column(style={"padding": "10px 16px", "gap": "8px"}, classes=["gridgov-page"]):
-            solara.Div(children=list(children))
+            ErrorBoundary(children=list(children), lang=lang).key(f"page {current}")
 
 
 routes = [

@@ -18,7 +18,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from coordination.tally import PROPERTY_MANAGERS
-from coordination.words import Lang, Names, metric_label, t
+from coordination.words import Lang, Names, catalogue, choice_label, metric_label, t
 from dashboards.figures import BlitFigure, new_figure, plot_lang, styled
 from dashboards.state import History
 
@@ -244,14 +245,19 @@ class DifferenceCharts:
         return self.blit.png()
 
 
-def _tick(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _tick(value: object, lang: Lang = "en") -> str:
+    """A parameter's level on an axis: a number as %g, a lever's setting as a reader says it."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    label = choice_label(value, lang) if value in catalogue()["choice"] else str(value)
+    return "\n".join(textwrap.wrap(label, 18)) or label
 
 
 def draw_response(table: pd.DataFrame, metric: str, x: str, *, lang: Lang = "en",
-                  width: float = 7.0, height: float = 3.8) -> Figure:
+                  labels: Callable[[str], str] = str, width: float = 7.0,
+                  height: float = 3.8) -> Figure:
     """A metric's response to one parameter: the mean and its 95% interval at each level
-    (``table`` is :func:`dashboards.sweep_data.response`)."""
+    (``table`` is :func:`dashboards.sweep_data.response`); ``labels`` names a parameter."""
     lang = plot_lang(lang)
     fig = new_figure(width, height)
     ax = fig.subplots()
@@ -264,15 +270,16 @@ def draw_response(table: pd.DataFrame, metric: str, x: str, *, lang: Lang = "en"
                 yerr=[table["mean"] - table["low"], table["high"] - table["mean"]],
                 marker="o", color="#1f77b4", capsize=3)
     if not numeric:
-        ax.set_xticks(positions, [_tick(v) for v in levels])
-    ax.set_xlabel(x)
+        ax.set_xticks(positions, [_tick(v, lang) for v in levels])
+    ax.set_xlabel(labels(x))
     ax.set_ylabel(metric_label(metric, lang))
     ax.legend(loc="best")
     return fig
 
 
 def draw_heatmap(table: pd.DataFrame, metric: str, x: str, y: str, *, lang: Lang = "en",
-                 width: float = 7.0, height: float = 4.4) -> Figure:
+                 labels: Callable[[str], str] = str, width: float = 7.0,
+                 height: float = 4.4) -> Figure:
     """A metric's mean over two parameters, each cell annotated with ± its 95% half-interval."""
     lang = plot_lang(lang)
     rows = table.assign(half=(table["high"] - table["low"]) / 2)
@@ -283,10 +290,10 @@ def draw_heatmap(table: pd.DataFrame, metric: str, x: str, y: str, *, lang: Lang
     ax = fig.subplots()
     values, halves = mean.to_numpy(float), half.to_numpy(float)
     image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
-    ax.set_xticks(range(len(mean.columns)), [_tick(v) for v in mean.columns])
-    ax.set_yticks(range(len(mean.index)), [_tick(v) for v in mean.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xticks(range(len(mean.columns)), [_tick(v, lang) for v in mean.columns])
+    ax.set_yticks(range(len(mean.index)), [_tick(v, lang) for v in mean.index])
+    ax.set_xlabel(labels(x))
+    ax.set_ylabel(labels(y))
     if values.size <= 100 and np.isfinite(values).any():
         low, high = np.nanmin(values), np.nanmax(values)
         for i in range(values.shape[0]):
@@ -306,7 +313,8 @@ INDEX_COLUMNS = {"sobol": (("S1", "S1_conf", "#1f77b4"), ("ST", "ST_conf", "#ff7
                  "morris": (("mu_star", "mu_star_conf", "#2ca02c"),)}
 
 
-def draw_indices(indices: pd.DataFrame, kind: str, *, lang: Lang = "en", width: float = 7.0,
+def draw_indices(indices: pd.DataFrame, kind: str, *, lang: Lang = "en",
+                 labels: Callable[[str], str] = str, width: float = 7.0,
                  height: float = 3.4) -> Figure:
     """Sensitivity indices of one output by parameter, with their 95% half-intervals: Sobol'
     first-order and total (``S1``, ``ST``) or Morris ``mu_star``."""
@@ -320,7 +328,7 @@ def draw_indices(indices: pd.DataFrame, kind: str, *, lang: Lang = "en", width: 
         err = table.get(conf)
         ax.barh(ypos - 0.4 + step * (k + 0.5), table[column], height=step * 0.95, xerr=err,
                 color=colour, label=column, capsize=2)
-    ax.set_yticks(ypos, list(table["parameter"]))
+    ax.set_yticks(ypos, [labels(p) for p in table["parameter"]])
     ax.axvline(0, color="#999999", linewidth=0.8)
     ax.legend(loc="lower right")
     return fig

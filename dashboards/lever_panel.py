@@ -30,16 +30,6 @@ from institutions.paths import value_at
 Setter = Callable[[ExploreSettings], None]
 
 
-def _label(spec: LeverSpec, cfg: TownConfig, lang: Lang) -> str:
-    parts = spec.path.split(".")
-    names = Names(cfg, lang)
-    if parts[0] == "departments" and len(parts) == 3:
-        return t("officers_of", lang, name=names.handler("department", parts[1]))
-    if parts[0] == "inspectors" and len(parts) == 3:
-        return t("members_of", lang, name=names.team(parts[1]))
-    return lever_label(spec.path, lang)
-
-
 def with_override(settings: ExploreSettings, base: dict[str, Any], path: str, value: Any
                   ) -> tuple[ExploreSettings | None, str]:
     """Settings with ``path`` set to ``value`` (dropped if it is the preset's own value), or the
@@ -72,7 +62,7 @@ def LeverField(spec: LeverSpec, settings: ExploreSettings, base: dict[str, Any],
                set_settings: Setter, lang: Lang):
     """One lever's widget."""
     current = settings.overrides.get(spec.path, value_at(base, spec.path))
-    label = _label(spec, cfg, lang)
+    label = Names(cfg, lang).parameter(spec.path)
     message, set_message = solara.use_state("")
 
     def take(value: Any) -> str | None:

@@ -214,6 +214,19 @@ class SweepState:
         self.x = solara.reactive("")
         self.y = solara.reactive("")
 
+    def show(self, sweep: Any) -> None:
+        """Open ``sweep``: the metric and parameters chosen for the last one are kept where this
+        one has them, else its first, and set before the sweep itself, so that nothing is drawn
+        with a choice the new sweep does not have."""
+        if self.metric.value not in sweep.outputs:
+            self.metric.value = sweep.outputs[0] if sweep.outputs else ""
+        if self.x.value not in sweep.parameters:
+            self.x.value = sweep.parameters[0] if sweep.parameters else ""
+        if self.y.value not in sweep.parameters or self.y.value == self.x.value:
+            self.y.value = ""
+        self.message.value = ""
+        self.loaded.value = sweep
+
 
 class Session:
     """Everything one browser session owns."""

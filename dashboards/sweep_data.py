@@ -39,8 +39,12 @@ from experiments.sweep_results import (
     output_columns,
     parameter_columns,
 )
-from institutions import ConfigError
+from institutions import ConfigError, TownConfig, list_presets, load_config, load_preset
 
+EXAMPLE_SWEEP = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "assessment_authority"
+"""The example sweep that ships with gridgov (the output of :data:`EXAMPLE_COMMAND`)."""
+EXAMPLE_COMMAND = ("gridgov sweep examples/sweeps/assessment_authority.toml "
+                   "--out examples/sweeps/assessment_authority")
 MAX_LEVELS = 10
 SWEEPS_ROOT_ENV = "GRIDGOV_SWEEPS_ROOT"
 """The environment variable through which ``gridgov dashboard`` gives the server its sweeps root."""
@@ -112,6 +116,18 @@ def open_sweep(folder: str | Path, root: str | Path | None = None) -> Sweep:
         if table.is_file():
             indices[name] = pd.read_csv(table)
     return Sweep(path, manifest, runs, parameter_columns(runs), output_columns(runs), indices)
+
+
+def sweep_town(sweep: Sweep) -> TownConfig:
+    """The town a sweep ran on, for its names: its config file if it can still be read, else
+    its preset (the default town if neither is known)."""
+    spec = sweep.manifest.get("spec") or {}
+    if spec.get("config"):
+        try:
+            return load_config(spec["config"])
+        except (ConfigError, OSError):
+            pass
+    return load_preset(spec.get("preset") if spec.get("preset") in list_presets() else "n_town")
 
 
 def find_sweeps(root: str | Path = ".", depth: int = 3, budget: int = 2000) -> list[str]:

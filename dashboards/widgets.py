@@ -10,7 +10,7 @@ import reacton.ipywidgets as rw
 import solara
 from solara.alias import rv
 
-from coordination.words import Lang
+from coordination.words import Lang, t
 from dashboards.levers import LeverSpec, check_number
 
 
@@ -80,3 +80,17 @@ def Table(columns: Sequence[str], rows: Sequence[Sequence[object]], highlight: i
         for i, row in enumerate(rows)])
     rv.SimpleTable(dense=dense, children=[head, body], class_=" ".join(classes),
                    style_=f"max-height: {max_height}; overflow-y: auto")
+
+
+@solara.component
+def ErrorBoundary(children: Sequence = (), lang: Lang = "en"):
+    """Its ``children``, or, if drawing them raised, the error in place with Try again: the bar
+    and the session (its runs, its settings) are kept, the page is not replaced by a traceback."""
+    error, clear = solara.use_exception()
+    if error is None:
+        solara.Div(children=list(children))
+        return
+    with solara.Column(classes=["page-error"], style={"gap": "8px", "max-width": "900px"}):
+        solara.Error(t("page_failed", lang, error=f"({type(error).__name__}: {error})"))
+        solara.Button(t("try_again", lang), icon_name="mdi-refresh", on_click=clear,
+                      classes=["page-error-retry"])

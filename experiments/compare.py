@@ -38,7 +38,10 @@ def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
 
 
 def summarise(runs: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
-    """One row per setting and metric: mean, 95% CI, and the paired difference from baseline."""
+    """One row per setting and metric: mean, 95% CI, and the paired difference from baseline.
+
+    Every metric is a count, a rate, hours or a trust level, never below zero: a mean's
+    interval is cut at 0 (a difference's is not)."""
     metrics = metrics or [m for m in SUMMARY_METRICS if m in runs.columns]
     settings = list(dict.fromkeys(runs["setting"]))
     base = runs[runs["setting"] == BASELINE].set_index("seed") if BASELINE in settings else None
@@ -47,6 +50,7 @@ def summarise(runs: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFr
         mine = runs[runs["setting"] == setting].set_index("seed")
         for metric in metrics:
             mean, lo, hi = interval(mine[metric].to_numpy(dtype=float))
+            lo = max(lo, 0.0) if lo == lo else lo
             row = {"setting": setting, "metric": metric, "n": int(mine[metric].notna().sum()),
                    "mean": mean, "ci_low": lo, "ci_high": hi,
                    "diff": math.nan, "diff_low": math.nan, "diff_high": math.nan}

@@ -13,6 +13,8 @@ from typing import Any
 def main() -> None:
     """Import the command line and run it; Ctrl-C at any point exits 130 without a traceback."""
     try:
+        import typer
+
         from gridgov.cli import app
 
         click = parser_module()
@@ -30,8 +32,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:
-        sys.exit(130)
+    except typer.Abort:  # end of input at a prompt
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from coordination import METRIC_NAMES, SCHEMA_VERSION, JointEnforcementModel
 from coordination.case_log import write_parquet
-from coordination.words import metric_label, t
+from coordination.words import Lang, metric_label, say, t
 from experiments import run_replications, summarise
 from experiments.output import (
     StagedResult,
@@ -34,6 +34,7 @@ from gridgov.cli_common import (
     REFORM_HELP,
     ConfigFile,
     Days,
+    LangOption,
     MaxHours,
     Preset,
     Reforms,
@@ -43,6 +44,7 @@ from gridgov.cli_common import (
     as_text,
     bad_input,
     check_common,
+    check_language,
     check_whole,
     check_work,
     check_workers,
@@ -55,6 +57,7 @@ from gridgov.cli_common import (
 )
 from gridgov.cli_results import Force, discard, writing_result
 from gridgov.cli_scenario import app as scenario_app
+from gridgov.compare_brief import brief_html, forest_files, number
 from gridgov.scenario_page import setting_label
 from institutions import (
     ConfigError,
@@ -153,19 +156,24 @@ def compare(
     metric: Annotated[list[str] | None, typer.Option(help="Metrics to show (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write runs.parquet, summary.csv, "
-                                                  "summary.json and manifest.json to this "
-                                                  "folder, whole or not at all.")] = None,
+                                                  "summary.json, the forest plot (forest.png, "
+                                                  "forest.svg), a one-page brief.html and "
+                                                  "manifest.json to this folder, whole or not "
+                                                  "at all.")] = None,
     force: Force = False,
+    lang: LangOption = "en",
 ) -> None:
     """Compare the baseline with reforms over the same seeds (common random numbers).
 
     For each metric: mean and 95% interval per setting, and the paired difference from the
-    baseline with its 95% interval.
+    baseline with its 95% interval. With --out, a forest plot of the differences and a brief
+    to print or send (--lang zh: in Chinese).
 
     Example: gridgov compare --preset n_town --reform department_kpis --reform joint_meetings --reps 30
     """
     settings = [BASELINE, *(reform or [])]
     try:
+        lang = check_language(lang)
         check_common(days, seed, list(reform or []), scale)
         check_whole("--reps", reps, 2, MAX_REPS, what="at least 2 replications for an interval, "
                     "a whole number")
@@ -186,6 +194,7 @@ def compare(
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     total = len(settings) * reps
+    town_name = (cfg.town.name_zh or cfg.town.name) if lang == "zh" else cfg.town.name
     with writing_result(staged):
         with progress_bar("runs", total) as bar:
             runs = run_replications(settings, reps=reps, days=days, scale=scale, seed=seed,
@@ -196,6 +205,18 @@ def compare(
             staged.write("summary.csv", lambda p: summary.to_csv(p, index=False))
             staged.write("summary.json", lambda p: p.write_text(
                 to_json(summary.to_dict(orient="records"), indent=2)))
+            pictures = forest_files(summary, lang)
+            for name, data in pictures.items():
+                staged.write(name, lambda p, data=data: p.write_bytes(data))
+            about = {say("page", "brief_town", lang): town_name,
+                     say("page", "brief_settings", lang): ", ".join(setting_label(s, lang)
+                                                                   for s in settings),
+                     say("page", "brief_runs_label", lang): say(
+                         "page", "brief_runs", lang, reps=reps, first=seed, last=seed + reps - 1,
+                         days=days, scale=f"{scale:g}"),
+                     "gridgov": __version__}
+            staged.write("brief.html", lambda p: p.write_text(
+                brief_html(summary, about, pictures["forest.png"], lang), encoding="utf-8"))
             staged.commit({"preset": None if config else preset,
                            "config": str(config) if config else None, "settings": settings,
                            "reps": reps, "days": days, "seed": seed, "scale": scale,
@@ -205,28 +226,26 @@ def compare(
                                   "scale": scale, "seed": seed, "settings": settings,
                                   "summary": summary.to_dict(orient="records")}) + "\n")
     else:
-        _print_comparison(summary, f"{cfg.town.name}: {reps} seeds x {days} days, scale {scale}")
+        _print_comparison(summary, f"{town_name}: " + say(
+            "page", "brief_runs", lang, reps=reps, first=seed, last=seed + reps - 1, days=days,
+            scale=f"{scale:g}"), lang)
 
 
-def _fmt(x: float) -> str:
-    return "–" if x != x else f"{x:.3g}"
-
-
-def _print_comparison(summary, title: str) -> None:
+def _print_comparison(summary, title: str, lang: Lang = "en") -> None:
     settings = list(dict.fromkeys(summary["setting"]))
-    table = Table(title=as_text(title), caption=t("compare_caption"))
-    table.add_column(t("metric"))
+    table = Table(title=as_text(title), caption=t("compare_caption", lang))
+    table.add_column(t("metric", lang))
     for s in settings:
-        table.add_column(as_text(setting_label(s)), justify="right")
+        table.add_column(as_text(setting_label(s, lang)), justify="right")
     for metric, rows in summary.groupby("metric", sort=False):
         cells = []
         for s in settings:
             r = rows[rows["setting"] == s].iloc[0]
-            cell = f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            cell = f"{number(r['mean'])} [{number(r['ci_low'])}, {number(r['ci_high'])}]"
             if s != BASELINE:
-                cell += f"\nΔ {_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+                cell += f"\nΔ {number(r['diff'])} [{number(r['diff_low'])}, {number(r['diff_high'])}]"
             cells.append(cell)
-        table.add_row(metric_label(metric), *cells)
+        table.add_row(metric_label(metric, lang), *cells)
     Console().print(table)
 
 

@@ -27,6 +27,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColum
 from rich.text import Text
 
 from coordination import JointEnforcementModel
+from coordination.words import Lang, check_lang
 from institutions import HOURS_PER_DAY, ConfigError, TownConfig, load_config, load_preset
 from institutions.reforms import REFORM_GRAMMAR, REFORMS, parse_reform
 
@@ -86,6 +87,14 @@ def note(message: str) -> None:
 
 
 # -- checks of flags -----------------------------------------------------------------------------
+def check_language(lang: str) -> Lang:
+    """``--lang``: en or zh; :class:`ConfigError` if not."""
+    try:
+        return check_lang(lang)
+    except ValueError as exc:
+        raise ConfigError(f"--{exc}") from None
+
+
 def check_whole(option: str, value: int, low: int, high: int, what: str = "a whole number",
                 zero: str | None = None) -> int:
     """``value`` of ``option`` within ``low`` to ``high``; ``zero`` names what 0 means when 0 is

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from coordination.words import Lang, Names, check_lang, say
+from coordination.words import Lang, Names, say
 from experiments.output import stage_result, to_json
 from experiments.replications import BASELINE, check_setting
 from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
@@ -27,6 +27,7 @@ from gridgov.cli_common import (
     as_text,
     bad_input,
     check_days,
+    check_language,
     check_scale,
     check_seed,
     check_whole,
@@ -62,7 +63,7 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `
     """
     try:
         sc = get_scenario(name)
-        _check_lang(lang)
+        check_language(lang)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     zh, p = lang == "zh", sc.plant
@@ -91,13 +92,6 @@ def _setting(reform: str, days: float) -> str:
     if label != BASELINE:
         parse_reform(reform, days=days, option="--reform")
     return label
-
-
-def _check_lang(lang: str) -> Lang:
-    try:
-        return check_lang(lang)
-    except ValueError as exc:
-        raise ConfigError(f"--{exc}") from None
 
 
 @app.command("run")
@@ -131,7 +125,7 @@ def scenario_run(
     """
     try:
         sc = get_scenario(name)
-        _check_lang(lang)
+        check_language(lang)
         check_seed(seed)
         check_whole("--reps", reps, 2, MAX_REPS, zero="no replications")
         if scale is not None:

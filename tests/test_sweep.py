@@ -386,3 +386,25 @@ def test_the_example_specs_are_valid():
 
 def test_manifest_is_strict_json(factorial_sweep):
     json.loads((factorial_sweep / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_the_example_sweep_that_ships_is_what_its_spec_gives():
+    """The folder the dashboard opens for a newcomer is the output of its spec on today's model:
+    the manifest names the spec, every run is there once, and the first and last runs, re-run
+    now, give the figures recorded (re-make it with the command in its spec if this fails)."""
+    from dashboards.sweep_data import EXAMPLE_SWEEP
+    from experiments.sweep import plan, run_context, run_one
+    from experiments.sweep_spec import load_spec
+
+    spec, base = load_spec(EXAMPLE_SWEEP.parent / "assessment_authority.toml")
+    manifest, runs = load_sweep(EXAMPLE_SWEEP)
+    assert manifest["spec_digest"] == spec.digest()
+    assert len(runs) == manifest["runs_total"] == 60 and runs["run_id"].is_unique
+    assert runs["error"].isna().all()
+    tasks = list(plan(spec, build_design(spec)))
+    ctx = run_context(spec, base)
+    recorded = runs.set_index("run_id")
+    for task in (tasks[0], tasks[-1]):
+        row = run_one(ctx, task)
+        for output in spec.outputs:
+            assert row[output] == pytest.approx(recorded.loc[task.run_id, output], nan_ok=True), output

@@ -1,6 +1,7 @@
 """Sweep results: open a sweep's output folder and see how a metric responds to one or two
 parameters (a line, or a heat map, with 95% intervals), and the sensitivity indices where
-``gridgov analyze`` computed them.
+``gridgov analyze`` computed them. The example sweep that ships with gridgov opens with one
+button, for a first look before any sweep of one's own.
 """
 
 from __future__ import annotations
@@ -9,11 +10,20 @@ from pathlib import Path
 
 import solara
 
-from coordination.words import Lang, metric_label, t
+from coordination.words import Lang, Names, metric_label, t
 from dashboards.charts import draw_heatmap, draw_indices, draw_response
-from dashboards.figures import render
+from dashboards.figures import plot_lang, render
 from dashboards.session import SweepState, use_session
-from dashboards.sweep_data import find_sweeps, indices_for, open_sweep, response, sweeps_root
+from dashboards.sweep_data import (
+    EXAMPLE_COMMAND,
+    EXAMPLE_SWEEP,
+    find_sweeps,
+    indices_for,
+    open_sweep,
+    response,
+    sweep_town,
+    sweeps_root,
+)
 from dashboards.widgets import ChoiceField, PngImage
 from institutions import ConfigError
 
@@ -34,26 +44,19 @@ def FolderPicker(sw: SweepState, lang: Lang):
 
     found = solara.use_memo(under_root, [])
 
-    def open_folder(folder: str | None = None) -> None:
+    def open_folder(folder: str | None = None, example: bool = False) -> None:
         folder = (folder if folder is not None else text).strip()
         set_text(folder)
         sw.folder.value = folder
         try:
-            sweep = open_sweep(folder)
+            sweep = open_sweep(EXAMPLE_SWEEP, EXAMPLE_SWEEP) if example else open_sweep(folder)
         except ConfigError as exc:
             sw.message.value = str(exc)
             return
         except (OSError, ValueError) as exc:  # a damaged part file, unreadable CSV …
             sw.message.value = f"sweep folder: '{folder}' could not be read: {exc}"
             return
-        sw.message.value = ""
-        sw.loaded.value = sweep
-        if sw.metric.value not in sweep.outputs:
-            sw.metric.value = sweep.outputs[0] if sweep.outputs else ""
-        if sw.x.value not in sweep.parameters:
-            sw.x.value = sweep.parameters[0] if sweep.parameters else ""
-        if sw.y.value not in sweep.parameters or sw.y.value == sw.x.value:
-            sw.y.value = NONE
+        sw.show(sweep)
 
     with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
         with solara.Div(style={"flex": "0 1 640px"}, classes=["field-sweep-folder"]):
@@ -61,6 +64,12 @@ def FolderPicker(sw: SweepState, lang: Lang):
                              error=sw.message.value or False, dense=True)
         solara.Button(t("open_folder", lang), icon_name="mdi-folder-open", on_click=open_folder,
                       color="primary", classes=["open-sweep"])
+        solara.Button(t("open_example_sweep", lang), icon_name="mdi-flask-outline", outlined=True,
+                      on_click=lambda: open_folder(t("example_sweep", lang), example=True),
+                      classes=["open-example-sweep"])
+    if not found and sw.loaded.value is None:
+        solara.Info(t("no_sweep_yet", lang, command=EXAMPLE_COMMAND), dense=True,
+                    classes=["no-sweep-yet"])
     if found:
         with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
             for folder in found[:8]:
@@ -72,7 +81,12 @@ def FolderPicker(sw: SweepState, lang: Lang):
 def SweepView(sw: SweepState, lang: Lang):
     """The response chart and the sensitivity indices of the sweep opened."""
     sweep = sw.loaded.value
-    metric, x, y = sw.metric.value, sw.x.value, sw.y.value
+    # a choice the sweep lacks (one made for another sweep) is never drawn
+    metric = sw.metric.value if sw.metric.value in sweep.outputs else next(iter(sweep.outputs), "")
+    x = sw.x.value if sw.x.value in sweep.parameters else next(iter(sweep.parameters), "")
+    y = sw.y.value if sw.y.value in sweep.parameters and sw.y.value != x else NONE
+    town = solara.use_memo(lambda: sweep_town(sweep), [id(sweep)])
+    names, chart_names = Names(town, lang), Names(town, plot_lang(lang))
 
     def chart() -> bytes | None:
         if not (metric and x):
@@ -81,14 +95,15 @@ def SweepView(sw: SweepState, lang: Lang):
         if table.empty:
             return None
         if y:
-            return render(draw_heatmap, table, metric, x, y, lang=lang)
-        return render(draw_response, table, metric, x, lang=lang)
+            return render(draw_heatmap, table, metric, x, y, lang=lang, labels=chart_names.parameter)
+        return render(draw_response, table, metric, x, lang=lang, labels=chart_names.parameter)
 
     image = solara.use_memo(chart, [id(sweep), metric, x, y, lang])
     indices = solara.use_memo(lambda: indices_for(sweep, metric) if metric else {},
                               [id(sweep), metric])
     index_images = solara.use_memo(
-        lambda: {name: render(draw_indices, table, name, lang=lang) for name, table in indices.items()},
+        lambda: {name: render(draw_indices, table, name, lang=lang, labels=chart_names.parameter)
+                 for name, table in indices.items()},
         [id(sweep), metric, lang])
     solara.Text(t("runs_read", lang, runs=len(sweep.runs), points=sweep.points, failed=sweep.failed),
                 classes=["sweep-summary"])
@@ -100,10 +115,12 @@ def SweepView(sw: SweepState, lang: Lang):
             ChoiceField(t("metric", lang), metric, sweep.outputs, sw.metric.set,
                         names=lambda m: metric_label(m, lang), classes=["sweep-metric"])
         with solara.Div(style={"width": "340px"}):
-            ChoiceField(t("param_x", lang), x, sweep.parameters, sw.x.set, classes=["sweep-x"])
+            ChoiceField(t("param_x", lang), x, sweep.parameters, sw.x.set,
+                        names=names.parameter, classes=["sweep-x"])
         with solara.Div(style={"width": "340px"}):
             ChoiceField(t("param_y", lang), y, [NONE, *[p for p in sweep.parameters if p != x]],
-                        sw.y.set, names=lambda p: p or t("none", lang), classes=["sweep-y"])
+                        sw.y.set, names=lambda p: names.parameter(p) if p else t("none", lang),
+                        classes=["sweep-y"])
     with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Div(style={"flex": "1 1 560px", "max-width": "720px"}):
             if image is not None:

@@ -166,6 +166,26 @@ def test_sweep_results_say_what_is_wrong_and_chart_a_sweep(session, sweep_folder
     session.offline()
 
 
+def test_a_second_sweep_with_other_parameters_opens_in_place(session, sweep_folder: Path,
+                                                             screenshots: Path):
+    """Switching to a sweep that lacks the parameter on the x axis: the page resets its choices
+    and keeps the session (it used to be replaced by a KeyError traceback)."""
+    page = session.open("sweep", ready=".open-sweep")
+    folder = page.locator(".field-sweep-folder input")
+    folder.fill(str(sweep_folder))
+    folder.press("Enter")
+    expect(page.locator(".sweep-summary")).to_have_text("18 runs at 6 points (1 failed)")
+    choose(page, "sweep-x", "residents.report_propensity")
+    page.locator(".open-example-sweep").click()
+    expect(page.locator(".sweep-summary")).to_have_text("60 runs at 12 points (0 failed)")
+    expect(page.locator(".sweep-x")).to_contain_text("assessment")
+    expect(page.locator(".sweep-chart img")).to_be_visible()
+    expect(page.locator(".nav-explore")).to_be_visible()
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    page.screenshot(path=screenshots / "sweep_example.png", full_page=True)
+    session.offline()
+
+
 def test_sweep_results_refuse_a_folder_outside_the_sweeps_root(session):
     page = session.open("sweep", ready=".open-sweep")
     folder = page.locator(".field-sweep-folder input")

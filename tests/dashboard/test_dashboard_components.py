@@ -13,6 +13,7 @@ import solara
 from dashboards.app import Layout
 from dashboards.pages import compare, explore, sweep_results, train
 from dashboards.session import Session, SessionContext
+from dashboards.sweep_data import EXAMPLE_SWEEP
 
 pytestmark = [
     # ipywidgets and ipyvue use APIs their dependencies have deprecated; not ours to fix
@@ -249,7 +250,72 @@ def test_sweep_results_say_what_is_wrong_with_a_folder(kernel_context, tmp_path)
     assert session.sweep.loaded.value is None
 
 
+def test_opening_a_sweep_with_other_parameters_keeps_the_page(kernel_context, sweep_folder):
+    """A choice made for one sweep that the next lacks is reset, not drawn (it was a KeyError
+    that replaced the app with a traceback)."""
+    session, rc = render(sweep_results.Page)
+    type_into(field(rc, "field-sweep-folder"), str(sweep_folder))
+    wait_text(rc, "sweep-summary", "18 runs at 6 points (1 failed)")
+    session.sweep.x.value = "residents.report_propensity"
+    session.sweep.metric.value = "real_resolution_rate"
+    button(rc, "open-example-sweep").click()
+    example = session.sweep.loaded.value
+    assert example is not None and example.folder == EXAMPLE_SWEEP
+    assert session.sweep.x.value in example.parameters and session.sweep.metric.value in example.outputs
+    wait_text(rc, "sweep-summary", f"{len(example.runs)} runs at {example.points} points (0 failed)")
+    wait_for(lambda: len(images(rc)) >= 1)
+    type_into(field(rc, "field-sweep-folder"), str(sweep_folder))  # and back again
+    wait_text(rc, "sweep-summary", "18 runs at 6 points (1 failed)")
+
+
+def test_a_newcomer_is_told_how_to_get_a_sweep(kernel_context, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDGOV_SWEEPS_ROOT", str(tmp_path))  # nothing swept here yet
+    session, rc = render(sweep_results.Page)
+    wait_for(lambda: rc.find(v.Alert, class_="no-sweep-yet").widgets)
+    said = str(rc.find(v.Alert, class_="no-sweep-yet").widget.children)
+    assert "gridgov sweep examples/sweeps/assessment_authority.toml" in said
+    button(rc, "open-example-sweep").click()
+    wait_for(lambda: session.sweep.loaded.value is not None)
+    assert not rc.find(v.Alert, class_="no-sweep-yet").widgets
+
+
+def test_swept_parameters_are_named_as_readers_say_them(kernel_context):
+    _, rc = render(sweep_results.Page, Session(scale=SCALE, lang="zh"))
+    button(rc, "open-example-sweep").click()
+    wait_for(lambda: rc.find(v.Select, class_="sweep-x").widgets)
+    items = {i["value"]: i["text"] for i in rc.find(v.Select, class_="sweep-x").widget.items}
+    assert items == {"institutions.assessment.kind": "考核方式",
+                     "institutions.authority.kind": "中心的权威"}
+
+
 # -- the shell -----------------------------------------------------------------------------------
+def test_a_page_that_fails_shows_the_error_in_place_and_keeps_the_bar(kernel_context):
+    broken = solara.reactive(True)
+
+    @solara.component
+    def Fragile():
+        if broken.value:
+            raise KeyError("institutions.assessment.kind")
+        solara.Text("drawn", classes=["fragile-drawn"])
+
+    @solara.component
+    def App():
+        with solara.RoutingProvider(routes=[solara.Route(path="/")], pathname="/"):
+            Layout(children=[Fragile()])
+
+    _, rc = solara.render(App(), handle_error=False)
+
+    def error_shown() -> bool:
+        return any("KeyError" in str(a.children) for a in rc.find(v.Alert).widgets)
+
+    wait_for(error_shown)
+    assert rc.find(v.Btn, class_="nav-compare").widgets  # the bar is still there
+    broken.value = False
+    button(rc, "page-error-retry").click()
+    wait_for(lambda: rc.find(v.Html, class_="fragile-drawn").widgets)
+    assert not error_shown() and not rc.find(v.Btn, class_="page-error-retry").widgets
+
+
 def test_the_language_switch_turns_the_page_chinese(kernel_context):
     from dashboards.app import routes
 
