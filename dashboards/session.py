@@ -143,8 +143,8 @@ class CompareState:
         self.message = solara.reactive("")
         self.reps = solara.reactive(10)
         self.days = solara.reactive(90)
-        self.progress = solara.reactive("")
-        self.summary = solara.reactive(None)  # (label A, label B, rows) once computed
+        self.progress = solara.reactive(None)  # (runs done, runs in all, seconds left)
+        self.summary = solara.reactive(None)  # (reforms A, reforms B, summary) once computed
         self._pair: Pair | None = None
 
     def settings(self, reforms: tuple[str, ...]) -> ExploreSettings:

@@ -22,18 +22,26 @@ def _shown(value: float | int | None) -> str:
 
 @solara.component
 def NumberField(label: str, value: float | int | None, on_value: Callable[[float | int], str | None],
-                spec: LeverSpec, lang: Lang = "en", width: str = "100%"):
+                spec: LeverSpec, lang: Lang = "en", width: str = "100%",
+                on_error: Callable[[str], None] | None = None):
     """A number typed in, checked against ``spec``; ``on_value`` may return a further error.
 
     A bad entry (not a number, out of range, refused by the config's validation) stays in the
-    field with its message under it; the value in force does not change.
+    field with its message under it; the value in force does not change. ``on_error`` hears
+    the field's message each time it changes ("" once the entry is good), so that a page can
+    hold back what the entry is for.
     """
     text, set_text = solara.use_state(_shown(value), key=f"text-{spec.path}")
     error, set_error = solara.use_state("", key=f"error-{spec.path}")
 
+    def show(problem: str) -> None:
+        set_error(problem)
+        if on_error is not None:
+            on_error(problem)
+
     def sync() -> None:
         set_text(_shown(value))
-        set_error("")
+        show("")
 
     solara.use_effect(sync, [value])
 
@@ -42,10 +50,10 @@ def NumberField(label: str, value: float | int | None, on_value: Callable[[float
         set_text(new)
         number, problem = check_number(spec, new, lang)
         if problem is not None:
-            set_error(problem)
+            show(problem)
             return
         assert number is not None
-        set_error(on_value(number) or "")
+        show(on_value(number) or "")
 
     with solara.Div(style={"width": width, "flex": "0 0 auto"},
                     classes=[f"field-{spec.path.replace('.', '-')}"]):
@@ -70,12 +78,15 @@ def PngImage(data: bytes, width: str = "100%", max_width: str = "none", classes:
 
 @solara.component
 def Table(columns: Sequence[str], rows: Sequence[Sequence[object]], highlight: int | None = None,
-          dense: bool = True, max_height: str = "none", classes: Sequence[str] = ()):
-    """A plain table; row ``highlight`` is marked."""
+          dense: bool = True, max_height: str = "none", classes: Sequence[str] = (),
+          cell_style: Callable[[int, int], str] | None = None):
+    """A plain table; row ``highlight`` is marked; ``cell_style(row, column)`` styles a cell."""
     head = rv.Html(tag="thead", children=[rv.Html(tag="tr", children=[
         rv.Html(tag="th", children=[str(c)]) for c in columns])])
     body = rv.Html(tag="tbody", children=[
-        rv.Html(tag="tr", children=[rv.Html(tag="td", children=[str(v)]) for v in row],
+        rv.Html(tag="tr", children=[rv.Html(tag="td", children=[str(v)],
+                                            style_=cell_style(i, j) if cell_style else "")
+                                    for j, v in enumerate(row)],
                 style_="background: #fff3c4; font-weight: 600" if i == highlight else "")
         for i, row in enumerate(rows)])
     rv.SimpleTable(dense=dense, children=[head, body], class_=" ".join(classes),

@@ -23,6 +23,9 @@ from coordination import METRIC_NAMES
 from experiments.replications import BASELINE
 
 SUMMARY_METRICS = [m for m in METRIC_NAMES if m != "workload_share"]
+SHARES = frozenset(m for m in SUMMARY_METRICS if m.endswith(("_rate", "_share", "_trust"))
+                   or "_rate_" in m or m == "workload_hhi")
+"""Metrics that are shares, 0 to 1 (rates, trust, a Herfindahl index)."""
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -40,8 +43,8 @@ def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
 def summarise(runs: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
     """One row per setting and metric: mean, 95% CI, and the paired difference from baseline.
 
-    Every metric is a count, a rate, hours or a trust level, never below zero: a mean's
-    interval is cut at 0 (a difference's is not)."""
+    Every metric is a count, a rate, hours or a trust level, never below zero, and a share
+    (:data:`SHARES`) never above one: a mean's interval is cut there (a difference's is not)."""
     metrics = metrics or [m for m in SUMMARY_METRICS if m in runs.columns]
     settings = list(dict.fromkeys(runs["setting"]))
     base = runs[runs["setting"] == BASELINE].set_index("seed") if BASELINE in settings else None
@@ -51,6 +54,7 @@ def summarise(runs: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFr
         for metric in metrics:
             mean, lo, hi = interval(mine[metric].to_numpy(dtype=float))
             lo = max(lo, 0.0) if lo == lo else lo
+            hi = min(hi, 1.0) if metric in SHARES and hi == hi else hi
             row = {"setting": setting, "metric": metric, "n": int(mine[metric].notna().sum()),
                    "mean": mean, "ci_low": lo, "ci_high": hi,
                    "diff": math.nan, "diff_low": math.nan, "diff_high": math.nan}

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -85,9 +86,13 @@ def _execute(run: Run) -> dict:
 
 
 def run_all[J, R](execute: Callable[[J], R], jobs: Sequence[J], *, workers: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> list[R]:
+                  progress: Callable[[int, int], None] | None = None,
+                  start_method: str | None = None) -> list[R]:
     """``execute`` every job, in order, on ``workers`` local processes (default: one per core;
-    1: in this process), calling ``progress(done, total)`` after each.
+    1: in this process), calling ``progress(done, total)`` after each. ``start_method``
+    (``forkserver``, ``spawn``) starts the processes otherwise than the platform's default, as
+    a process with threads of its own (the dashboard's server) must not fork. An exception in
+    ``progress`` stops every job, as an interrupt does.
 
     Example:
         >>> run_all(abs, [-1, 2, -3], workers=1)
@@ -95,7 +100,9 @@ def run_all[J, R](execute: Callable[[J], R], jobs: Sequence[J], *, workers: int 
     """
     workers = workers or os.cpu_count() or 1
     results: list[R] = []
-    with (ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext()) as pool:
+    context = multiprocessing.get_context(start_method) if start_method else None
+    with (ProcessPoolExecutor(max_workers=workers, mp_context=context) if workers > 1
+          else nullcontext()) as pool:
         try:
             for result in (pool.map(execute, jobs) if pool is not None else map(execute, jobs)):
                 results.append(result)
@@ -123,12 +130,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def run_replications(settings: Sequence[str], *, reps: int = 30, days: int = 365,
                      scale: float = 1.0, seed: int = 1, config: TownConfig | None = None,
                      workers: int | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Run every setting ``reps`` times (seeds ``seed`` … ``seed + reps - 1``); one row per run."""
+                     progress: Callable[[int, int], None] | None = None,
+                     start_method: str | None = None) -> pd.DataFrame:
+    """Run every setting ``reps`` times (seeds ``seed`` … ``seed + reps - 1``); one row per run
+    (``workers``, ``progress``, ``start_method``: :func:`run_all`)."""
     cfg = config if config is not None else load_preset("n_town")
     labels = [check_setting(s) for s in settings]
     runs = [Run(label, seed + i, days, scale, cfg) for label in labels for i in range(reps)]
-    frame = pd.DataFrame(run_all(_execute, runs, workers=workers, progress=progress))
+    frame = pd.DataFrame(run_all(_execute, runs, workers=workers, progress=progress,
+                                 start_method=start_method))
     share_cols = [c for c in frame.columns if c.startswith("workload_share.")]
     frame[share_cols] = frame[share_cols].fillna(0.0)
     return frame

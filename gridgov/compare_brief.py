@@ -73,7 +73,7 @@ def verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def forest_figure(summary: pd.DataFrame, lang: Lang = "en") -> Figure:
+def forest_figure(summary: pd.DataFrame, lang: Lang = "en", title: str | None = None) -> Figure:
     """The forest plot: one row per metric, one marker per setting other than the baseline,
     its change in % of the baseline's mean with the 95% interval, coloured by verdict."""
     lang = plot_lang(lang)
@@ -97,7 +97,7 @@ def forest_figure(summary: pd.DataFrame, lang: Lang = "en") -> Figure:
     ax.set_xlabel(say("page", "forest_axis", lang))
     if len(settings) > 1:
         ax.legend(loc="best")
-    ax.set_title(say("page", "forest_title", lang))
+    ax.set_title(title or say("page", "forest_title", lang))
     return fig
 
 

@@ -43,10 +43,13 @@ def test_a_change_is_better_or_worse_only_when_its_interval_excludes_zero():
                       "cases_registered": "unclear"}
 
 
-def test_a_means_interval_never_goes_below_zero():
-    runs = pd.DataFrame({"setting": ["baseline"] * 4, "seed": [1, 2, 3, 4], "injuries": [0, 0, 0, 5]})
-    row = summarise(runs, ["injuries"]).iloc[0]
-    assert row["ci_low"] == 0.0 < row["mean"] < row["ci_high"]
+def test_a_means_interval_stays_where_the_metric_can_be():
+    runs = pd.DataFrame({"setting": ["baseline"] * 4, "seed": [1, 2, 3, 4], "injuries": [0, 0, 0, 5],
+                         "closure_rate": [1.0, 1.0, 1.0, 0.2]})
+    rows = summarise(runs, ["injuries", "closure_rate"]).set_index("metric")
+    hurt, closed = rows.loc["injuries"], rows.loc["closure_rate"]
+    assert hurt["ci_low"] == 0.0 < hurt["mean"] < hurt["ci_high"]
+    assert closed["ci_low"] < closed["mean"] < closed["ci_high"] == 1.0
 
 
 @pytest.fixture(scope="module")

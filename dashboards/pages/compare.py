@@ -9,14 +9,18 @@ paired difference over the same seeds.
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from collections.abc import Callable
 
+import pandas as pd
 import solara
 from solara.alias import rv
 
 from coordination.words import Lang, metric_label, reform_label, t
 from dashboards.charts import DifferenceCharts
+from dashboards.figures import plot_lang, render
 from dashboards.levers import LeverSpec
 from dashboards.pages.explore import SEED, fmt, town_name
 from dashboards.session import CompareState, setting_label, use_session
@@ -25,51 +29,72 @@ from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
 from experiments import BASELINE, run_replications, summarise
 from experiments.compare import SUMMARY_METRICS
+from gridgov.compare_brief import COLOURS, forest_figure, verdicts
 from institutions import REFORMS, list_presets, load_preset
 
 REPS = LeverSpec("reps", "int", low=2.0, high=100.0)
 DAYS = LeverSpec("days", "int", low=1.0, high=730.0)
+WORKERS = min(2, os.cpu_count() or 1)
+"""Processes for the replications (a forkserver pool: the server's threads are not forked)."""
+MARKS = {"better": f"color: {COLOURS['better']}; font-weight: 600",
+         "worse": f"color: {COLOURS['worse']}; font-weight: 600", "unclear": ""}
 STRIP = ("open_cases", "real_resolution_rate", "injuries", "declines", "resident_trust")
 
 
-def _num(x: float) -> str:
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
-
-
-def _interval(mean: float, low: float, high: float) -> str:
-    if math.isnan(mean):
-        return "–"
-    if math.isnan(low):
-        return _num(mean)
-    return f"{_num(mean)} [{_num(low)}, {_num(high)}]"
-
-
-def replication_table(preset: str, seed: int, a: tuple[str, ...], b: tuple[str, ...], *, reps: int,
-                      days: int, scale: float = DEFAULT_SCALE, lang: Lang = "en",
-                      progress: Callable[[int, int], None] | None = None) -> list[tuple[str, ...]]:
-    """Rows of (metric, A, B, B − A), each a mean with its 95% interval, over ``reps`` seeds
-    from ``seed`` (the same seeds for A and B, so the difference is paired).
+def cell(mean: float, low: float, high: float) -> str:
+    """A mean with its interval, every number of the cell to the same decimals (3 significant
+    digits of the largest), or – where there is none.
 
     Example:
-        >>> rows = replication_table("n_town", 1, (), ("centre_authority",), reps=2, days=3,
-        ...                          scale=0.02)
-        >>> rows[0][0], len(rows[0])
-        ('cases reported', 4)
+        >>> cell(-0.2, -17.36, 16.96), cell(0.4123, 0.3931, 0.4309), cell(math.nan, 0, 0)
+        ('-0.2 [-17.4, 17.0]', '0.412 [0.393, 0.431]', '–')
+    """
+    if math.isnan(mean):
+        return "–"
+    shown = [x for x in (mean, low, high) if not math.isnan(x)]
+    top = max(abs(x) for x in shown)
+    decimals = max(0, 2 - math.floor(math.log10(top))) if top > 0 else 0
+    text = lambda x: f"{x:,.{decimals}f}"  # noqa: E731
+    return text(mean) if math.isnan(low) else f"{text(mean)} [{text(low)}, {text(high)}]"
+
+
+class Cancelled(Exception):
+    """The replications were cancelled from the page."""
+
+
+def replications(preset: str, seed: int, a: tuple[str, ...], b: tuple[str, ...], *, reps: int,
+                 days: int, scale: float = DEFAULT_SCALE, workers: int = 1,
+                 progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """The summary of ``gridgov compare`` for A (as ``baseline``) and B (as ``B``) over ``reps``
+    seeds from ``seed``, the same for both, so that B − A is paired; ``workers`` processes.
+
+    Example:
+        >>> summary = replications("n_town", 1, (), ("centre_authority",), reps=2, days=3,
+        ...                        scale=0.02)
+        >>> sorted(set(summary["setting"])), summary["metric"].iloc[0]
+        (['B', 'baseline'], 'cases_reported')
     """
     label_a, label_b = setting_label(a), setting_label(b)
     runs = run_replications([label_a, label_b], reps=reps, days=days, scale=scale, seed=seed,
-                            config=load_preset(preset), workers=1, progress=progress)
+                            config=load_preset(preset), workers=workers, progress=progress,
+                            start_method="forkserver")
     runs["setting"] = runs["setting"].map({label_a: BASELINE, label_b: "B"})
-    table = summarise(runs, SUMMARY_METRICS).set_index(["setting", "metric"])
-    rows = []
-    for metric in SUMMARY_METRICS:
+    return summarise(runs, SUMMARY_METRICS)
+
+
+def table_rows(summary: pd.DataFrame, lang: Lang) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Rows of (metric, A, B, B − A) in ``lang``, and each row's verdict on B − A (better,
+    worse, unclear: :func:`gridgov.compare_brief.verdicts`)."""
+    table = summary.set_index(["setting", "metric"])
+    judged = verdicts(summary).set_index("metric")["verdict"]
+    rows, marks = [], []
+    for metric in dict.fromkeys(summary["metric"]):
         ra, rb = table.loc[(BASELINE, metric)], table.loc[("B", metric)]
-        rows.append((metric_label(metric, lang), _interval(ra["mean"], ra["ci_low"], ra["ci_high"]),
-                     _interval(rb["mean"], rb["ci_low"], rb["ci_high"]),
-                     _interval(rb["diff"], rb["diff_low"], rb["diff_high"])))
-    return rows
+        rows.append((metric_label(metric, lang), cell(ra["mean"], ra["ci_low"], ra["ci_high"]),
+                     cell(rb["mean"], rb["ci_low"], rb["ci_high"]),
+                     cell(rb["diff"], rb["diff_low"], rb["diff_high"])))
+        marks.append(judged.get(metric, "unclear"))
+    return rows, marks
 
 
 @solara.component
@@ -99,40 +124,78 @@ def Side(title: str, run: ExploreRun, version: int, lang: Lang, css: str):
 
 @solara.component
 def Replications(cmp: CompareState, lang: Lang):
-    """The replication summary of ``gridgov compare`` for A and B."""
+    """The replication summary of ``gridgov compare`` for A and B, on the local cores, with
+    progress, the time left, Cancel, a table in the page's language and the forest plot."""
+    cancel = solara.use_memo(threading.Event, [])
+    problems, set_problems = solara.use_state({}, key="reps-problems")  # a field's message, by field
+
+    def heard(field: str) -> Callable[[str], None]:
+        return lambda problem: set_problems(lambda old: {**old, field: problem})
+
+    invalid = any(problems.values())
 
     def work() -> None:
+        cancel.clear()
         reps, days = cmp.reps.value, cmp.days.value
         a, b = cmp.reforms_a.value, cmp.reforms_b.value
-        total = 2 * reps
-        cmp.progress.value = t("running", lang, n=total)
+        started = time.monotonic()
+        cmp.progress.value = (0, 2 * reps, math.nan)
 
         def tick(done: int, of: int) -> None:
-            cmp.progress.value = f"{t('running', lang, n=of)} {done}/{of}"
+            if cancel.is_set():
+                raise Cancelled
+            elapsed = time.monotonic() - started
+            cmp.progress.value = (done, of, elapsed / done * (of - done))
 
-        rows = replication_table(cmp.preset.value, cmp.seed.value, a, b, reps=reps, days=days,
-                                 scale=cmp.scale, lang=lang, progress=tick)
-        cmp.summary.value = (reform_label(setting_label(a), lang), reform_label(setting_label(b), lang),
-                             tuple(rows))
-        cmp.progress.value = ""
+        try:
+            summary = replications(cmp.preset.value, cmp.seed.value, a, b, reps=reps, days=days,
+                                   scale=cmp.scale, workers=WORKERS, progress=tick)
+        except Cancelled:
+            cmp.progress.value = None
+            return
+        cmp.summary.value = (a, b, summary)
+        cmp.progress.value = None
 
     task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
+    result = cmp.summary.value
+    forest = solara.use_memo(
+        lambda: None if result is None else render(
+            forest_figure, result[2], lang, t("forest_b_vs_a", plot_lang(lang))),
+        [id(result), lang])
     solara.Text(t("replications", lang), style={"font-weight": "700", "font-size": "1.05rem"})
     with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
-        NumberField(t("reps", lang), cmp.reps.value, cmp.reps.set, REPS, lang, width="140px")
-        NumberField(t("days", lang), cmp.days.value, cmp.days.set, DAYS, lang, width="140px")
-        solara.Button(t("run_reps", lang), on_click=task, disabled=task.pending, color="primary",
-                      classes=["reps-button"])
+        NumberField(t("reps", lang), cmp.reps.value, cmp.reps.set, REPS, lang, width="140px",
+                    on_error=heard("reps"))
+        NumberField(t("days", lang), cmp.days.value, cmp.days.set, DAYS, lang, width="140px",
+                    on_error=heard("days"))
+        solara.Button(t("run_reps", lang), on_click=task, disabled=task.pending or invalid,
+                      color="primary", classes=["reps-button"])
+        if task.pending:
+            solara.Button(t("cancel", lang), icon_name="mdi-close", on_click=cancel.set,
+                          outlined=True, classes=["reps-cancel"])
     if task.pending:
         solara.ProgressLinear(True)
-        solara.Text(cmp.progress.value)
+        progress = cmp.progress.value
+        if progress is not None:
+            done, total, left = progress
+            solara.Text(t("reps_progress", lang, done=done, total=total, workers=WORKERS)
+                        + ("" if math.isnan(left) else " " + t("time_left", lang, s=f"{left:.0f}")),
+                        classes=["reps-progress"])
     if task.error:
         solara.Error(str(task.exception), dense=True)
-    if cmp.summary.value is not None:
-        label_a, label_b, rows = cmp.summary.value
+    if result is not None and forest is not None:
+        a, b, summary = result
+        rows, marks = table_rows(summary, lang)
         solara.Text(t("reps_help", lang), style={"font-size": "0.85rem"})
-        Table([t("metric", lang), f"A: {label_a}", f"B: {label_b}", "B − A"], rows,
-              classes=["reps-table"])
+        label_a = reform_label(setting_label(a), lang)
+        label_b = reform_label(setting_label(b), lang)
+        with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "wrap"}):
+            with solara.Div(style={"flex": "1 1 560px"}):
+                Table([t("metric", lang), f"A: {label_a}", f"B: {label_b}", "B − A"], rows,
+                      cell_style=lambda i, j: MARKS[marks[i]] if j == 3 else "",
+                      classes=["reps-table"])
+            with solara.Div(style={"flex": "1 1 480px", "max-width": "760px"}):
+                PngImage(forest, classes=["reps-forest"])
 
 
 @solara.component

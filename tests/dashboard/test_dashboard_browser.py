@@ -5,6 +5,7 @@ the page loads must come from the server itself (no CDN)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,21 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     reps.fill("1")
     reps.press("Enter")
     expect(page.get_by_text("1 is out of range; allowed: 2 to 100")).to_be_visible()
+    expect(page.locator(".reps-button")).to_be_disabled()  # not run on the last good value
+    reps.fill("2")
+    reps.press("Enter")
+    page.locator(".field-days input").fill("5")
+    page.locator(".field-days input").press("Enter")
+    page.locator(".reps-button").click()
+    expect(page.locator(".reps-table")).to_contain_text("B − A", timeout=120_000)
+    expect(page.locator(".reps-forest img")).to_be_visible()
+    page.screenshot(path=screenshots / "compare_replications.png", full_page=True)
+    page.locator(".lang-zh").click()
+    expect(page.locator(".reps-table")).to_contain_text("真实解决率")
+    page.screenshot(path=screenshots / "compare_replications_zh.png", full_page=True)
+    table = page.locator(".reps-table").inner_text()
+    assert not re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*[a-z][A-Za-z]*\b", table), table[:300]
+    page.locator(".lang-en").click()
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=screenshots / "compare.png")
     session.offline()

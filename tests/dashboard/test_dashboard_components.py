@@ -203,10 +203,37 @@ def test_compare_replications_show_the_summary(kernel_context):
     session.compare.days.value = 5
     button(rc, "reps-button").click()
     wait_for(lambda: session.compare.summary.value is not None)
-    label_a, label_b, rows = session.compare.summary.value
-    assert (label_a, label_b) == ("as it is", "department KPIs")
-    assert rows[0][0] == "cases reported" and "[" in rows[0][1]
+    a, b, summary = session.compare.summary.value
+    assert set(summary["setting"]) == {"baseline", "B"}
+    assert (a, b) == ((), ("department_kpis",))
     wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
+    table = str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
+    assert "cases reported" in table and "A: as it is" in table and "B: department KPIs" in table
+    wait_for(lambda: rc.find(v.Html, class_="reps-forest").widgets)
+    session.lang.value = "zh"  # the table follows the page's language, no run again
+    wait_for(lambda: "真实解决率" in str(rc.find(v.SimpleTable, class_="reps-table").widget.children))
+    assert "real resolution" not in str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
+
+
+def test_compare_replications_can_be_cancelled_and_refuse_bad_inputs(kernel_context):
+    session, rc = render(compare.Page)
+    session.compare.reps.value = 100
+    session.compare.days.value = 365
+    button(rc, "reps-button").click()
+    wait_for(lambda: rc.find(v.Btn, class_="reps-cancel").widgets)
+    wait_for(lambda: (session.compare.progress.value or (0,))[0] >= 1)  # under way, time left shown
+    assert "left" in text_of(rc, "reps-progress") or "runs done" in text_of(rc, "reps-progress")
+    started = time.monotonic()
+    button(rc, "reps-cancel").click()
+    wait_for(lambda: not rc.find(v.Btn, class_="reps-cancel").widgets)
+    assert time.monotonic() - started < 30 and session.compare.summary.value is None
+    reps = field(rc, "field-reps")
+    type_into(reps, "1")  # fewer than two: no interval
+    wait_for(lambda: "out of range" in str(reps.messages) or reps.error_messages)
+    wait_for(lambda: button(rc, "reps-button").disabled)
+    assert session.compare.reps.value == 100  # the value in force is unchanged, and not used
+    type_into(reps, "3")
+    wait_for(lambda: not button(rc, "reps-button").disabled)
 
 
 # -- Train ---------------------------------------------------------------------------------------
