@@ -48,15 +48,20 @@ class LeverSpec:
     low_open: bool = False
     high_open: bool = False
 
-    def allowed(self) -> str:
-        """The allowed range, as a reader says it: ``0 to 1``, ``>= 1``, ``> 0``."""
-        if self.low is not None and self.high is not None:
-            return f"{self.low:g} to {self.high:g}"
-        if self.low is not None:
-            return f"{'>' if self.low_open else '>='} {self.low:g}"
-        if self.high is not None:
-            return f"{'<' if self.high_open else '<='} {self.high:g}"
-        return "any number"
+    def allowed(self, lang: Lang = "en") -> str:
+        """The allowed range, as a reader says it: ``0 to 1``, ``> 0 and <= 1``, ``>= 1``.
+
+        Example:
+            >>> LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True).allowed()
+            '> 0 and <= 1'
+        """
+        low = None if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
+        high = None if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
+        if low and high:
+            if not (self.low_open or self.high_open):
+                return t("range_to", lang, low=f"{self.low:g}", high=f"{self.high:g}")
+            return t("range_and", lang, low=low, high=high)
+        return low or high or t("any_number", lang)
 
 
 def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
@@ -136,7 +141,7 @@ def check_number(spec: LeverSpec, text: str, lang: Lang = "en") -> tuple[float |
     too_low = spec.low is not None and (number <= spec.low if spec.low_open else number < spec.low)
     too_high = spec.high is not None and (number >= spec.high if spec.high_open else number > spec.high)
     if too_low or too_high:
-        return None, t("out_of_range", lang, value=raw, allowed=spec.allowed())
+        return None, t("out_of_range", lang, value=raw, allowed=spec.allowed(lang))
     return number, None
 
 

@@ -86,6 +86,8 @@ def test_every_lever_of_the_issue_is_offered_with_the_schemas_range():
     assert paths["institutions.participation.report_boost"].allowed() == "1 to 100"
     assert paths["institutions.authority.escalate_after_declines"].allowed() == "> 0"
     assert paths["institutions.targeting"].choices == ("uniform", "differentiated")
+    intake = paths["centre.intake_seats"]
+    assert check_number(intake, "100000")[1] is not None  # no centre has that many seats
     assert set(specs) >= {"sec_meetings", "sec_staffing", "sec_targeting"}
 
 
@@ -228,3 +230,11 @@ def test_the_dashboard_refuses_a_host_off_loopback_unless_allowed(monkeypatch, t
     del os.environ["GRIDGOV_SWEEPS_ROOT"]  # as in a new process
     result = runner.invoke(app, ["dashboard", "--host", "localhost", "--port", str(free_port())])
     assert result.exit_code == 0 and os.environ["GRIDGOV_SWEEPS_ROOT"] == str(Path.cwd().resolve())
+
+
+def test_a_range_with_an_open_end_is_said_as_it_is_in_both_languages():
+    from dashboards.pages.explore import SCALE
+
+    assert check_number(SCALE, "0") == (None, "0 is out of range; allowed: > 0 and <= 1")
+    assert check_number(SCALE, "0", "zh") == (None, "0 超出范围;允许:> 0 且 <= 1")
+    assert check_number(SCALE, "0.5") == (0.5, None)
