@@ -25,9 +25,15 @@ from coordination.words import Lang, Names, check_lang, say, sentence, when
 if TYPE_CHECKING:
     from coordination.model import JointEnforcementModel
 
-COLUMNS = ["when", "time", "case_id", "step", "step_name", "actor_kind", "actor_id", "who", "text"]
-"""A timeline's columns: the log's time, case, step and actor, and in ``lang`` the day and
-clock (``when``), the step (``step_name``), the actor (``who``) and what happened (``text``)."""
+COLUMNS = ["when", "time", "case_id", "step", "outcome", "step_name", "actor_kind", "actor_id",
+           "who", "text"]
+"""A timeline's columns: the log's time, case, step, outcome and actor, and in ``lang`` the day
+and clock (``when``), the step (``step_name``), the actor (``who``) and what happened (``text``)."""
+
+ROUTINE = {("register", "merged"), ("dispatch", "reminded"), ("handle", "accepted"),
+           ("feedback", "done")}
+"""Steps that move a case on without changing its course: a duplicate merged, a reminder, an
+order accepted, a report of work done (what was done is its own event), and every rating."""
 
 
 def timeline(model: JointEnforcementModel, incident_id: int, lang: Lang = "en") -> pd.DataFrame:
@@ -41,12 +47,32 @@ def timeline(model: JointEnforcementModel, incident_id: int, lang: Lang = "en") 
         "time": rows["time"].to_numpy(),
         "case_id": rows["case_id"].to_numpy(),
         "step": rows["step"].astype(str).to_numpy(),
+        "outcome": rows["outcome"].astype(str).to_numpy(),
         "step_name": [say("step", str(r["step"]), lang) for r in records],
         "actor_kind": rows["actor_kind"].astype(str).to_numpy(),
         "actor_id": rows["actor_id"].astype(object).to_numpy(),
         "who": [names.actor(r["actor_kind"], _id(r["actor_id"]), _id(r["team"])) for r in records],
         "text": [sentence(r, names) for r in records],
     }, columns=COLUMNS)
+
+
+def key_events(frame: pd.DataFrame) -> pd.Series:
+    """Which events of a timeline are its turning points: the problem arising, its first
+    report, each case registered and dispatched, what a handler did or declined, each check's
+    verdict, injuries and escalations; not the routine of :data:`ROUTINE`, repeat reports or
+    ratings.
+
+    Example:
+        >>> frame = pd.DataFrame({"step": ["occurred", "collect", "collect", "dispatch", "evaluate"],
+        ...                       "outcome": ["occurred", "reported", "reported", "reminded", "good"]})
+        >>> key_events(frame).tolist()
+        [True, True, False, False, False]
+    """
+    reports = frame["step"].eq("collect")
+    repeat = reports & reports.cumsum().gt(1)
+    routine = [(s, o) in ROUTINE or s == "evaluate" for s, o in zip(frame["step"], frame["outcome"],
+                                                                     strict=True)]
+    return ~(repeat | pd.Series(routine, index=frame.index, dtype=bool))
 
 
 def _id(value: object) -> str | None:

@@ -195,7 +195,11 @@ class TrainState:
         self.scenario = solara.reactive("manhole")
         self.seed = solara.reactive(1)
         self.story = solara.reactive(None, equals=_same)  # experiments.scenarios.Story
-        self.index = solara.reactive(0)  # the timeline event shown
+        self.index = solara.reactive(0)  # the timeline event shown (of all its events)
+        self.key_only = solara.reactive(False)  # the timeline's turning points only
+        self.reps = solara.reactive(20)  # seeds for the failure probability
+        self.rates = solara.reactive(None)  # (scenario, seed, reform, failure_rates) once run
+        self.rates_progress = solara.reactive(None)  # (runs done, runs in all)
         self.reform = solara.reactive("")
         self.reform_story = solara.reactive(None, equals=_same)
         self.replay: Any = None  # the scenario's model, advanced to the event shown

@@ -257,13 +257,16 @@ def _run_one(job: tuple[str, str, int, float | None, int | None]) -> dict[str, o
 def replicate(scenario: Scenario | str, settings: Sequence[str] = (BASELINE,), *, reps: int = 30,
               seed: int = 1, scale: float | None = None, follow_days: int | None = None,
               workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+              progress: Callable[[int, int], None] | None = None,
+              start_method: str | None = None) -> pd.DataFrame:
     """Run the scenario ``reps`` times per setting over seeds ``seed`` … ``seed + reps - 1``
-    (the same seeds for every setting); one row per run with its outcome."""
+    (the same seeds for every setting); one row per run with its outcome (``workers``,
+    ``progress``, ``start_method``: :func:`experiments.replications.run_all`)."""
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     labels = list(dict.fromkeys(check_setting(s) for s in settings))
     jobs = [(sc.name, s, seed + i, scale, follow_days) for s in labels for i in range(reps)]
-    return pd.DataFrame(run_all(_run_one, jobs, workers=workers, progress=progress))
+    return pd.DataFrame(run_all(_run_one, jobs, workers=workers, progress=progress,
+                                start_method=start_method))
 
 
 def failure_rates(runs: pd.DataFrame) -> pd.DataFrame:

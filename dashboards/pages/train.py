@@ -8,16 +8,20 @@ seed under a reform: the same incidents arise, only the institutions differ.
 from __future__ import annotations
 
 import math
+import threading
 
 import solara
 
-from coordination.timeline import timeline
+from coordination.timeline import key_events, timeline
 from coordination.words import Lang, reform_label, t
+from dashboards.levers import LeverSpec
+from dashboards.pages.compare import WORKERS, Cancelled
 from dashboards.pages.explore import SEED
 from dashboards.session import TrainState, use_session
 from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
-from experiments.scenarios import SCENARIOS, run_scenario
+from experiments import BASELINE
+from experiments.scenarios import SCENARIOS, failure_rates, replicate, run_scenario
 from institutions import REFORMS
 
 
@@ -89,17 +93,40 @@ def Page():
         return
     StoryView(tr, lang)
     ReplayView(tr, lang, replaying)
+    FailureOdds(tr, lang)
+
+
+WINDOW = 12
+"""Timeline rows shown at once, the event shown among them (the rest by the slider)."""
+REPS = LeverSpec("reps", "int", low=2.0, high=200.0)
+
+
+def window(n: int, at: int, size: int = WINDOW) -> range:
+    """The rows of an ``n``-row timeline to show around row ``at``: ``size`` rows, ``at`` the
+    fourth where it can be, so the event shown is always in view.
+
+    Example:
+        >>> window(104, 50), window(104, 0), window(104, 103), window(5, 2)
+        (range(47, 59), range(0, 12), range(92, 104), range(0, 5))
+    """
+    start = max(0, min(at - 3, n - size))
+    return range(start, min(n, start + size))
 
 
 @solara.component
 def StoryView(tr: TrainState, lang: Lang):
-    """The outcome, the event shown, the map at that moment, and the whole timeline."""
+    """The outcome, the event shown, the map at that moment, and the timeline around it: a
+    slider over every event (or only the turning points), the event shown always in view."""
     story = tr.story.value
     scenario = SCENARIOS[story.scenario]
-    rows = solara.use_memo(lambda: story_rows(story, lang), [id(story), lang])
-    frame_times = solara.use_memo(lambda: list(timeline(story.model, story.incident.id)["time"]),
-                                  [id(story)])
-    index = min(tr.index.value, len(rows) - 1)
+    frame = solara.use_memo(lambda: timeline(story.model, story.incident.id, lang), [id(story), lang])
+    every = solara.use_memo(lambda: list(frame[["when", "step_name", "who", "text"]].itertuples(
+        index=False, name=None)), [id(frame)])
+    keys = solara.use_memo(lambda: [i for i, k in enumerate(key_events(frame)) if k], [id(frame)])
+    shown = keys if tr.key_only.value else list(range(len(every)))
+    here = min(tr.index.value, len(every) - 1)
+    position = next((p for p, i in enumerate(shown) if i >= here), len(shown) - 1)
+    index = shown[position]
     failure = scenario.failure_zh if lang == "zh" else scenario.failure
     if story.failed:
         solara.Error(t("failed_yes", lang, failure=failure), classes=["scenario-outcome"])
@@ -107,32 +134,42 @@ def StoryView(tr: TrainState, lang: Lang):
         solara.Success(t("failed_no", lang, failure=failure), classes=["scenario-outcome"])
 
     def town_png() -> bytes:
-        advance_replay(tr, frame_times[index])
+        advance_replay(tr, float(frame["time"].iloc[index]))
         model = tr.replay
         if tr.town is None or tr.town[0] is not model or tr.town[1] != lang:
             tr.town = (model, lang, TownMap(model, lang=lang))
         return tr.town[2].png(model, highlight=tr.replay_incident)
 
     image = solara.use_memo(town_png, [id(story), lang, index])
-    when_, step, who, what = rows[index]
+    when_, step, who, what = every[index]
+    rows = window(len(shown), position)
     with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
         with solara.Column(style={"flex": "0 1 480px", "min-width": "0", "gap": "4px"}):
             solara.Text(t("town_then", lang), style={"font-weight": "700"})
             PngImage(image, max_width="480px", classes=["train-map"])
         with solara.Column(style={"flex": "1 1 0", "min-width": "0", "gap": "8px"}):
-            with solara.Row(style={"align-items": "center", "gap": "8px"}):
-                solara.Button(t("previous", lang), icon_name="mdi-chevron-left", disabled=index == 0,
-                              on_click=lambda: tr.index.set(index - 1), classes=["prev-event"])
+            with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+                solara.Button(t("previous", lang), icon_name="mdi-chevron-left", disabled=position == 0,
+                              on_click=lambda: tr.index.set(shown[position - 1]), classes=["prev-event"])
                 solara.Button(t("next", lang), icon_name="mdi-chevron-right", color="primary",
-                              disabled=index >= len(rows) - 1, on_click=lambda: tr.index.set(index + 1),
-                              classes=["next-event"])
-                solara.Text(t("event_n", lang, i=index + 1, n=len(rows)), classes=["event-counter"],
+                              disabled=position >= len(shown) - 1,
+                              on_click=lambda: tr.index.set(shown[position + 1]), classes=["next-event"])
+                solara.Text(t("event_n", lang, i=position + 1, n=len(shown)), classes=["event-counter"],
                             style={"font-weight": "600"})
+                with solara.Div(classes=["key-events"]):
+                    solara.Checkbox(label=t("key_events_only", lang, n=len(keys), of=len(every)),
+                                    value=tr.key_only)
+            with solara.Div(style={"padding": "0 8px"}, classes=["event-slider"]):
+                solara.SliderInt(t("timeline", lang), value=position, min=0, max=max(len(shown) - 1, 0),
+                                 on_value=lambda p: tr.index.set(shown[p]), thumb_label=False)
             with solara.Card(style={"background": "#fff8e1"}, classes=["event-card"]):
                 solara.Text(f"{when_} · {step} · {who}", style={"font-size": "0.9rem", "color": "#555"})
                 solara.Text(what, style={"font-weight": "700", "display": "block"})
-            Table([t("when", lang), t("what_step", lang), t("actor", lang), t("what", lang)], rows,
-                  highlight=index, max_height="330px", classes=["train-timeline"])
+            Table([t("when", lang), t("what_step", lang), t("actor", lang), t("what", lang)],
+                  [every[shown[p]] for p in rows], highlight=position - rows.start,
+                  classes=["train-timeline"])
+            solara.Text(t("rows_of", lang, first=rows.start + 1, last=rows.stop, n=len(shown)),
+                        style={"font-size": "0.8rem", "color": "#666"}, classes=["timeline-rows"])
 
 
 @solara.component
@@ -170,3 +207,62 @@ def ReplayView(tr: TrainState, lang: Lang, replaying):
                 (solara.Error if outcome.failed else solara.Success)(message, dense=True)
     Table([t("when", lang), t("what_step", lang), t("actor", lang), t("what", lang)], rows,
           max_height="300px", classes=["replay-timeline"])
+
+
+@solara.component
+def FailureOdds(tr: TrainState, lang: Lang):
+    """How often the failure happens over N seeds, as the town is and under the reform chosen,
+    with 95% Wilson intervals (as ``gridgov scenario run --reps N``); Cancel stops the runs."""
+    story = tr.story.value
+    scenario = SCENARIOS[story.scenario]
+    reform = tr.reform.value or (scenario.reforms[0] if scenario.reforms else "department_kpis")
+    cancel = solara.use_memo(threading.Event, [])
+    bad, set_bad = solara.use_state("", key="odds-bad")
+
+    def work() -> None:
+        cancel.clear()
+
+        def tick(done: int, of: int) -> None:
+            if cancel.is_set():
+                raise Cancelled
+            tr.rates_progress.value = (done, of)
+
+        tr.rates_progress.value = (0, 2 * tr.reps.value)
+        try:
+            runs = replicate(scenario.name, [BASELINE, reform], reps=tr.reps.value, seed=story.seed,
+                             workers=WORKERS, progress=tick, start_method="forkserver")
+        except Cancelled:
+            return
+        finally:
+            tr.rates_progress.value = None
+        tr.rates.value = (scenario.name, story.seed, reform, failure_rates(runs))
+
+    task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
+    failure = scenario.failure_zh if lang == "zh" else scenario.failure
+    solara.Text(t("odds_title", lang, failure=failure), style={"font-weight": "700", "font-size": "1.05rem"})
+    with solara.Row(style={"gap": "12px", "align-items": "flex-start"}):
+        NumberField(t("seeds", lang), tr.reps.value, tr.reps.set, REPS, lang, width="120px",
+                    on_error=set_bad)
+        solara.Button(t("run_odds", lang, reform=reform_label(reform, lang)), on_click=task,
+                      disabled=task.pending or bool(bad), color="primary", classes=["odds-button"])
+        if task.pending:
+            solara.Button(t("cancel", lang), icon_name="mdi-close", on_click=cancel.set, outlined=True,
+                          classes=["odds-cancel"])
+    progress = tr.rates_progress.value
+    if task.pending and progress is not None:
+        solara.ProgressLinear(progress[0] / max(progress[1], 1) * 100)
+        solara.Text(t("reps_progress", lang, done=progress[0], total=progress[1], workers=WORKERS),
+                    classes=["odds-progress"])
+    if task.error:
+        solara.Error(str(task.exception), dense=True)
+    result = tr.rates.value
+    if result is None or result[0] != scenario.name:
+        return
+    _, seed, chosen, rates = result
+    for row in rates.itertuples(index=False):
+        base = row.setting == BASELINE
+        label = t("as_is", lang) if base else reform_label(chosen, lang)
+        solara.Text(t("odds_row", lang, setting=label, rate=f"{row.rate:.0%}", low=f"{row.ci_low:.0%}",
+                      high=f"{row.ci_high:.0%}", k=row.failures, n=row.reps, first=seed,
+                      last=seed + row.reps - 1),
+                    classes=["odds-as-is" if base else "odds-reform"], style={"display": "block"})

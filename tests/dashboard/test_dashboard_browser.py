@@ -160,6 +160,17 @@ def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Pat
     session.wait_redrawn("train-map", town)
     page.locator(".replay-button").click()
     expect(page.locator(".replay-result")).to_contain_text("Under training")
+    total = page.locator(".event-counter").inner_text().split(" of ")[1]
+    page.locator(".key-events input").check(force=True)
+    expect(page.locator(".event-counter")).not_to_contain_text(f" of {total}")
+    expect(page.locator(".train-timeline tbody tr")).to_have_count(min(12, int(page.locator(
+        ".event-counter").inner_text().split(" of ")[1])))
+    seeds = page.locator(".field-reps input")
+    seeds.fill("3")
+    seeds.press("Enter")
+    page.locator(".odds-button").click()
+    expect(page.locator(".odds-as-is")).to_contain_text("of 3 seeds", timeout=180_000)
+    expect(page.locator(".odds-reform")).to_contain_text("training")
     page.screenshot(path=screenshots / "train.png", full_page=True)
     session.offline()
 

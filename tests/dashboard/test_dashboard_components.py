@@ -72,6 +72,18 @@ def type_into(widget: v.TextField, text: str) -> None:
     widget.fire_event("keyup.enter", None)
 
 
+def enter(rc, css: str, text: str, until) -> None:
+    """Type ``text`` into the field ``css`` until ``until()`` holds (a page still drawing may
+    replace the field under the first keystrokes, as a browser's would be)."""
+
+    def typed() -> bool:
+        type_into(field(rc, css), text)
+        time.sleep(0.3)
+        return until()
+
+    wait_for(typed)
+
+
 def wait_text(rc, css: str, expected: str) -> None:
     """Wait until the element with class ``css`` reads ``expected`` (a render may finish in
     another thread, as it does in the server)."""
@@ -252,6 +264,55 @@ def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_contex
     button(rc, "replay-button").click()
     wait_for(lambda: session.train.reform_story.value is not None)
     assert session.train.reform_story.value.setting == "training"
+
+
+@pytest.mark.slow
+def test_train_jumps_filters_and_keeps_the_event_in_view(kernel_context):
+    session, rc = render(train.Page)
+    session.train.scenario.value = "manhole"
+    button(rc, "run-scenario").click()
+    wait_for(lambda: session.train.story.value is not None)
+    wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    total = int(text_of(rc, "event-counter").split(" of ")[1])
+    assert total > 40  # the long story a trainer clicked through one by one
+    slider = rc.find(v.Slider).widget
+    slider.v_model = 60  # jump
+    wait_for(lambda: text_of(rc, "event-counter") == f"Event 61 of {total}")
+
+    def shown_rows():
+        table = rc.find(v.SimpleTable, class_="train-timeline").widget
+        body = table.children[1]
+        return [(row.style_ or "", str(row.children)) for row in body.children]
+
+    rows = shown_rows()
+    assert len(rows) <= 12 and sum("fff3c4" in style for style, _ in rows) == 1  # marked, in view
+    assert f"events 58 to 69 of {total}" == text_of(rc, "timeline-rows")
+    rc.find(v.Checkbox).widget.v_model = True  # turning points only
+    wait_for(lambda: int(text_of(rc, "event-counter").split(" of ")[1]) < total)
+    keys = int(text_of(rc, "event-counter").split(" of ")[1])
+    assert keys < total * 0.7
+    story = session.train.story.value
+    from coordination.timeline import timeline
+
+    frame = timeline(story.model, story.incident.id)
+    shown = frame.iloc[session.train.index.value]
+    assert shown["time"] >= frame.iloc[60]["time"]  # the same moment, or the next turning point
+
+
+@pytest.mark.slow
+def test_train_gives_the_failure_probability_over_seeds(kernel_context):
+    session, rc = render(train.Page)
+    session.train.scenario.value = "manhole"
+    button(rc, "run-scenario").click()
+    wait_for(lambda: session.train.story.value is not None)
+    enter(rc, "field-reps", "1", lambda: button(rc, "odds-button").disabled)  # no interval from one
+    enter(rc, "field-reps", "4", lambda: not button(rc, "odds-button").disabled)
+    button(rc, "odds-button").click()
+    wait_for(lambda: session.train.rates.value is not None, timeout=240)
+    rates = session.train.rates.value[3]
+    assert list(rates["reps"]) == [4, 4]
+    said = text_of(rc, "odds-as-is")
+    assert said.startswith("As it is: ") and "of 4 seeds, 1 to 4" in said
 
 
 # -- Sweep results -------------------------------------------------------------------------------
