@@ -83,6 +83,21 @@ def lever_label(path: str, lang: Lang = "en") -> str:
     return say("lever", path, lang)
 
 
+def lever_help(path: str, lang: Lang = "en") -> str:
+    """What a lever does and its unit, in ``lang`` ("" for a path with no help): a
+    department's officers, a team's members and a meeting's numbers share one text each.
+
+    Example:
+        >>> lever_help("departments.cheng_guan.officers")
+        'Officers of this department who handle work orders (people).'
+    """
+    parts = path.split(".")
+    if parts[0] in ("departments", "inspectors", "meetings") and len(parts) == 3:
+        path = f"{parts[0]}.{parts[2]}"
+    pair = catalogue().get("lever_help", {}).get(path)
+    return pair[1 if lang == "zh" else 0] if pair else ""
+
+
 def choice_label(value: str, lang: Lang = "en") -> str:
     """A lever setting (``department_kpis``) as a reader says it."""
     return say("choice", value, lang)

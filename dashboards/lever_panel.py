@@ -14,7 +14,7 @@ from typing import Any
 import solara
 from solara.alias import rv
 
-from coordination.words import Lang, Names, choice_label, lever_label, t
+from coordination.words import Lang, Names, choice_label, lever_help, lever_label, t
 from dashboards.levers import (
     MEETING_KINDS,
     MEETING_NUMBERS,
@@ -73,16 +73,30 @@ def LeverField(spec: LeverSpec, settings: ExploreSettings, base: dict[str, Any],
         return problem or None
 
     css = f"lever-{spec.path.replace('.', '-')}"
-    if spec.kind == "choice":
-        ChoiceField(label, current, spec.choices, take, names=lambda c: choice_label(c, lang),
-                    classes=[css])
-    elif spec.kind == "bool":
-        solara.Checkbox(label=label, value=bool(current), on_value=take, style="margin-top: 0")
-    else:
-        NumberField(label, current, take, spec, lang)
-        return
-    if message:
+    with solara.Tooltip(help_text(spec, lang)), solara.Column(style={"gap": "0"}, classes=[f"help-{css}"]):
+        if spec.kind == "choice":
+            ChoiceField(label, current, spec.choices, take, names=lambda c: choice_label(c, lang),
+                        classes=[css])
+        elif spec.kind == "bool":
+            solara.Checkbox(label=label, value=bool(current), on_value=take, style="margin-top: 0")
+        else:
+            NumberField(label, current, take, spec, lang)
+    if message and spec.kind != "int" and spec.kind != "float":
         solara.Error(message, dense=True)
+
+
+def help_text(spec: LeverSpec, lang: Lang) -> str:
+    """The tooltip of a lever: what it does and its unit, and for a number what is allowed.
+
+    Example:
+        >>> from dashboards.levers import LeverSpec
+        >>> help_text(LeverSpec("centre.intake_seats", "int", low=0, high=1000), "zh")
+        '中心负责受理、立案的人员(人)。 允许:0 至 1000'
+    """
+    text = lever_help(spec.path, lang)
+    if spec.kind in ("int", "float"):
+        text = f"{text} {t('allowed_range', lang, allowed=spec.allowed(lang))}".strip()
+    return text
 
 
 @solara.component

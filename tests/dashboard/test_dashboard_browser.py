@@ -73,6 +73,9 @@ def test_explore_steps_and_a_second_session_is_unaffected(browser, browser_conte
     weight.fill("1.5")
     weight.press("Enter")
     expect(page.get_by_text("1.5 is out of range; allowed: 0 to 1")).to_be_visible()
+    weight.hover()  # what the lever does, and what it allows
+    expect(page.locator(".v-tooltip__content").filter(has_text="Weight of on-time handling")).to_contain_text(
+        "Allowed: 0 to 1")
     weight.fill("0.5")
     weight.press("Enter")
     expect(page.locator(".pending-note")).to_be_visible()

@@ -238,3 +238,14 @@ def test_a_range_with_an_open_end_is_said_as_it_is_in_both_languages():
     assert check_number(SCALE, "0") == (None, "0 is out of range; allowed: > 0 and <= 1")
     assert check_number(SCALE, "0", "zh") == (None, "0 超出范围;允许:> 0 且 <= 1")
     assert check_number(SCALE, "0.5") == (0.5, None)
+
+
+def test_every_lever_of_every_preset_says_what_it_does_in_both_languages():
+    from coordination.words import lever_help
+    from institutions import list_presets
+
+    for preset in list_presets():
+        for section, specs in lever_specs(load_preset(preset)).items():
+            for spec in specs:
+                en, zh = lever_help(spec.path, "en"), lever_help(spec.path, "zh")
+                assert en and zh and en != zh, (preset, section, spec.path)
