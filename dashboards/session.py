@@ -202,6 +202,8 @@ class TrainState:
         self.rates_progress = solara.reactive(None)  # (runs done, runs in all)
         self.reform = solara.reactive("")
         self.reform_story = solara.reactive(None, equals=_same)
+        self.own = solara.reactive({})  # scenarios opened from files this session, by name
+        self.file_message = solara.reactive("")
         self.replay: Any = None  # the scenario's model, advanced to the event shown
         self.replay_incident: Any = None  # the planted problem in that model
         self.town: Any = None  # (model, language, its TownMap)

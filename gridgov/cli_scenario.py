@@ -16,7 +16,15 @@ from rich.table import Table
 from coordination.words import Lang, Names, say
 from experiments.output import stage_result, to_json
 from experiments.replications import BASELINE, check_setting
-from experiments.scenarios import SCENARIOS, Story, failure_rates, get_scenario, replicate, run_scenario
+from experiments.scenarios import (
+    SCENARIOS,
+    Scenario,
+    Story,
+    failure_rates,
+    get_scenario,
+    replicate,
+    run_scenario,
+)
 from gridgov.cli_common import (
     MAX_REPS,
     REFORM_HELP,
@@ -37,7 +45,7 @@ from gridgov.cli_common import (
 )
 from gridgov.cli_results import Force, writing_result
 from gridgov.scenario_page import outcome_value, scenario_page, setting_label
-from institutions import ConfigError, load_preset
+from institutions import ConfigError
 from institutions.reforms import parse_reform
 
 app = typer.Typer(help="Training scenarios: the paper's failures, replayed and explained.",
@@ -55,7 +63,8 @@ def scenario_list() -> None:
 
 
 @app.command("show")
-def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`).")],
+def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`), "
+                                                       "or a scenario file FILE.toml.")],
                   lang: LangOption = "en") -> None:
     """Describe a scenario: what is planted where, the failure, the paper's words, the reforms.
 
@@ -67,7 +76,7 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Scenario name (see `
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     zh, p = lang == "zh", sc.plant
-    names = Names(load_preset(sc.preset), lang)
+    names = Names(sc.config(), lang)
 
     def w(key: str, **fields: object) -> str:
         return say("page", key, lang, **fields)
@@ -96,7 +105,8 @@ def _setting(reform: str, days: float) -> str:
 
 @app.command("run")
 def scenario_run(
-    name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`).")],
+    name: Annotated[str, typer.Argument(help="Scenario name (see `scenario list`), or a scenario "
+                                             "file FILE.toml (docs/scenarios.md).")],
     reform: Annotated[list[str] | None, typer.Option(
         help=REFORM_HELP + " Default: the reforms that address the scenario.")] = None,
     lang: LangOption = "en",
@@ -136,7 +146,7 @@ def scenario_run(
         settings = list(dict.fromkeys([BASELINE, *(_setting(r, length) for r in (reform or sc.reforms))]))
         n_workers = workers_for(workers, max(1, reps * len(settings)))
         check_work(Work(len(settings) * (reps + 1), length,
-                        load_preset(sc.preset).population * (scale or sc.scale)),
+                        sc.config().population * (scale or sc.scale)),
                    max_hours=max_hours, workers=n_workers,
                    asked=f"--reps {reps} x {len(settings)} settings of {sc.name}")
         staged = stage_result(out, command="gridgov scenario run", force=force) if out is not None else None
@@ -151,12 +161,12 @@ def scenario_run(
                 runs = replicate(sc, settings, reps=reps, seed=seed, scale=scale,
                                  follow_days=follow_days, workers=n_workers, progress=bar)
             rates = failure_rates(runs)
-        document = _document(sc.name, stories, rates, reps, lang)
+        document = _document(sc, stories, rates, reps, lang)
         if staged is not None:
             staged.write("scenario.json", lambda p: p.write_text(to_json(document, indent=2)))
             if runs is not None:
                 staged.write("runs.parquet", lambda p: runs.to_parquet(p, index=False))
-            page = scenario_page(sc.name, stories, rates, lang)
+            page = scenario_page(sc, stories, rates, lang)
             staged.write("page.html", lambda p: p.write_text(page, encoding="utf-8"))
             staged.commit({"scenario": sc.name, "preset": sc.preset, "settings": settings,
                            "seed": seed, "reps": reps, "scale": scale, "follow_days": follow_days,
@@ -164,13 +174,12 @@ def scenario_run(
     if json_out:
         sys.stdout.write(to_json(document) + "\n")
     else:
-        _print(sc.name, stories, rates, lang)
+        _print(sc, stories, rates, lang)
 
 
-def _document(name: str, stories: list[Story], rates, reps: int, lang: str) -> dict:
-    sc = get_scenario(name)
+def _document(sc: Scenario, stories: list[Story], rates, reps: int, lang: str) -> dict:
     return {
-        "scenario": name, "title": sc.title_zh if lang == "zh" else sc.title, "preset": sc.preset,
+        "scenario": sc.name, "title": sc.title_zh if lang == "zh" else sc.title, "preset": sc.preset,
         "failure": sc.failure_zh if lang == "zh" else sc.failure, "seed": stories[0].seed,
         "lang": lang, "reps": reps,
         "stories": [{"setting": s.setting, "failed": s.failed, "outcome": s.outcome,
@@ -180,8 +189,8 @@ def _document(name: str, stories: list[Story], rates, reps: int, lang: str) -> d
     }
 
 
-def _print(name: str, stories: list[Story], rates, lang: Lang) -> None:
-    sc, console, zh = get_scenario(name), Console(), lang == "zh"
+def _print(sc: Scenario, stories: list[Story], rates, lang: Lang) -> None:
+    console, zh = Console(), lang == "zh"
 
     def w(key: str, **fields: object) -> str:
         return say("page", key, lang, **fields)

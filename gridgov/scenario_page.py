@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
 from coordination.words import Lang, reform_label, say
-from experiments.scenarios import get_scenario
+from experiments.scenarios import Scenario, scenario_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,11 +118,11 @@ def outcome_value(key: str, value: object, lang: Lang = "en") -> str:
     return say("state", str(value), lang) if key == "state" else str(value)
 
 
-def scenario_page(name: str, stories: Sequence[Story], rates: pd.DataFrame | None,
+def scenario_page(name: Scenario | str, stories: Sequence[Story], rates: pd.DataFrame | None,
                   lang: Lang = "en") -> str:
     """The whole page: the stories under each setting (same seed) and, if given, the failure
     probabilities over replications."""
-    sc, e = get_scenario(name), html.escape
+    sc, e = scenario_of(name), html.escape
     zh = lang == "zh"
 
     def w(key: str) -> str:

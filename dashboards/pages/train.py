@@ -18,17 +18,45 @@ from dashboards.levers import LeverSpec
 from dashboards.pages.compare import WORKERS, Cancelled
 from dashboards.pages.explore import SEED
 from dashboards.session import TrainState, use_session
+from dashboards.sweep_data import inside_root, sweeps_root
 from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
 from experiments import BASELINE
-from experiments.scenarios import SCENARIOS, failure_rates, replicate, run_scenario
-from institutions import REFORMS
+from experiments.scenarios import SCENARIOS, Scenario, failure_rates, load_scenario, replicate, run_scenario
+from institutions import REFORMS, ConfigError
 
 
 def story_rows(story, lang: Lang) -> list[tuple[str, str, str, str]]:
     """The planted problem's timeline in ``lang``: (when, step, who, what and why)."""
     frame = timeline(story.model, story.incident.id, lang)
     return list(frame[["when", "step_name", "who", "text"]].itertuples(index=False, name=None))
+
+
+def scenarios(state: TrainState) -> dict[str, Scenario]:
+    """The built-in scenarios and those this session opened from files."""
+    return {**SCENARIOS, **state.own.value}
+
+
+@solara.component
+def ScenarioFile(tr: TrainState, lang: Lang):
+    """A scenario file (docs/scenarios.md) under the dashboard's folder, opened and chosen."""
+    text, set_text = solara.use_state("")
+
+    def open_file(path: str | None = None) -> None:
+        path = (path if path is not None else text).strip()
+        set_text(path)
+        try:
+            sc = load_scenario(inside_root(path))
+        except ConfigError as exc:
+            tr.file_message.value = str(exc).replace(str(sweeps_root()), ".")
+            return
+        tr.file_message.value = ""
+        tr.own.value = {**tr.own.value, sc.name: sc}
+        tr.scenario.value = sc.name
+
+    with solara.Div(style={"width": "360px"}, classes=["field-scenario-file"]):
+        solara.InputText(t("scenario_file", lang), value=text, on_value=open_file, dense=True,
+                         error=tr.file_message.value or False)
 
 
 def advance_replay(state: TrainState, hours: float) -> None:
@@ -38,7 +66,7 @@ def advance_replay(state: TrainState, hours: float) -> None:
     with state.lock:
         model = state.replay
         if model is None or model.time > target:
-            replay = run_scenario(story.scenario, seed=story.seed, setting=story.setting,
+            replay = run_scenario(scenarios(state)[story.scenario], seed=story.seed, setting=story.setting,
                                   follow_days=0)
             state.replay = model = replay.model
             state.replay_incident = replay.incident
@@ -53,11 +81,12 @@ def Page():
     lang = session.lang.value
     tr = session.train
     story = tr.story.value
-    scenario = SCENARIOS.get(tr.scenario.value) or next(iter(SCENARIOS.values()))
+    known = scenarios(tr)
+    scenario = known.get(tr.scenario.value) or next(iter(known.values()))
 
     def run() -> None:
         tr.reform_story.value = None
-        result = run_scenario(scenario.name, seed=tr.seed.value, lang=lang)
+        result = run_scenario(scenario, seed=tr.seed.value, lang=lang)
         with tr.lock:
             tr.replay = None
         tr.index.value = 0
@@ -66,7 +95,7 @@ def Page():
 
     def replay() -> None:
         base = tr.story.value
-        tr.reform_story.value = run_scenario(base.scenario, seed=base.seed, setting=tr.reform.value,
+        tr.reform_story.value = run_scenario(known[base.scenario], seed=base.seed, setting=tr.reform.value,
                                              lang=lang)
 
     running = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
@@ -77,12 +106,13 @@ def Page():
 
     with solara.Row(style={"gap": "12px", "align-items": "center", "flex-wrap": "wrap"}):
         with solara.Div(style={"width": "420px"}):
-            ChoiceField(t("scenario", lang), scenario.name, list(SCENARIOS), tr.scenario.set,
-                        names=lambda n: SCENARIOS[n].title_zh if lang == "zh" else SCENARIOS[n].title,
+            ChoiceField(t("scenario", lang), scenario.name, list(known), tr.scenario.set,
+                        names=lambda n: known[n].title_zh if lang == "zh" else known[n].title,
                         classes=["scenario-select"])
         NumberField(t("seed", lang), tr.seed.value, set_seed, SEED, lang, width="90px")
         solara.Button(t("run_scenario", lang), icon_name="mdi-play", on_click=running,
                       disabled=running.pending, color="primary", classes=["run-scenario"])
+        ScenarioFile(tr, lang)
     solara.Text(scenario.summary_zh if lang == "zh" else scenario.summary, style={"max-width": "70rem"})
     solara.Text(f"{t('source', lang)}: {scenario.source}", style={"font-size": "0.85rem", "color": "#555"})
     if running.pending:
@@ -118,7 +148,7 @@ def StoryView(tr: TrainState, lang: Lang):
     """The outcome, the event shown, the map at that moment, and the timeline around it: a
     slider over every event (or only the turning points), the event shown always in view."""
     story = tr.story.value
-    scenario = SCENARIOS[story.scenario]
+    scenario = scenarios(tr)[story.scenario]
     frame = solara.use_memo(lambda: timeline(story.model, story.incident.id, lang), [id(story), lang])
     every = solara.use_memo(lambda: list(frame[["when", "step_name", "who", "text"]].itertuples(
         index=False, name=None)), [id(frame)])
@@ -176,7 +206,7 @@ def StoryView(tr: TrainState, lang: Lang):
 def ReplayView(tr: TrainState, lang: Lang, replaying):
     """The same scenario on the same seed under a reform, beside the story as it was."""
     story = tr.story.value
-    scenario = SCENARIOS[story.scenario]
+    scenario = scenarios(tr)[story.scenario]
     reform_story = tr.reform_story.value
     choices = list(dict.fromkeys([*scenario.reforms, *REFORMS]))
     solara.Text(t("replay_under", lang), style={"font-weight": "700", "font-size": "1.05rem"})
@@ -214,7 +244,7 @@ def FailureOdds(tr: TrainState, lang: Lang):
     """How often the failure happens over N seeds, as the town is and under the reform chosen,
     with 95% Wilson intervals (as ``gridgov scenario run --reps N``); Cancel stops the runs."""
     story = tr.story.value
-    scenario = SCENARIOS[story.scenario]
+    scenario = scenarios(tr)[story.scenario]
     reform = tr.reform.value or (scenario.reforms[0] if scenario.reforms else "department_kpis")
     cancel = solara.use_memo(threading.Event, [])
     bad, set_bad = solara.use_state("", key="odds-bad")
@@ -229,7 +259,7 @@ def FailureOdds(tr: TrainState, lang: Lang):
 
         tr.rates_progress.value = (0, 2 * tr.reps.value)
         try:
-            runs = replicate(scenario.name, [BASELINE, reform], reps=tr.reps.value, seed=story.seed,
+            runs = replicate(scenario, [BASELINE, reform], reps=tr.reps.value, seed=story.seed,
                              workers=WORKERS, progress=tick, start_method="forkserver")
         except Cancelled:
             return

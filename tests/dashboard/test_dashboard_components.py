@@ -315,6 +315,31 @@ def test_train_gives_the_failure_probability_over_seeds(kernel_context):
     assert said.startswith("As it is: ") and "of 4 seeds, 1 to 4" in said
 
 
+def test_train_opens_a_scenario_file_of_ones_own_and_runs_it(kernel_context, tmp_path):
+    import shutil
+
+    from tests.conftest import DATA
+    from tests.test_scenario_files import RAILING
+
+    shutil.copy(DATA / "river_village.toml", tmp_path / "river.toml")
+    (tmp_path / "railing.toml").write_text(RAILING, encoding="utf-8")
+    (tmp_path / "broken.toml").write_text(RAILING.replace('grid = "south"', 'grid = "east"'),
+                                          encoding="utf-8")
+    session, rc = render(train.Page)
+    enter(rc, "field-scenario-file", str(tmp_path / "broken.toml"),
+          lambda: "plant.grid: 'east' is not a grid" in session.train.file_message.value)
+    assert session.train.scenario.value == "manhole"  # nothing changed
+    enter(rc, "field-scenario-file", "/etc/passwd.toml",
+          lambda: "outside the sweeps root" in session.train.file_message.value)
+    enter(rc, "field-scenario-file", str(tmp_path / "railing.toml"),
+          lambda: session.train.scenario.value == "railing_at_the_quay")
+    button(rc, "run-scenario").click()
+    wait_for(lambda: session.train.story.value is not None)
+    assert session.train.story.value.scenario == "railing_at_the_quay"
+    wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    assert "Event 1 of" in text_of(rc, "event-counter")
+
+
 # -- Sweep results -------------------------------------------------------------------------------
 def test_sweep_results_read_a_folder_and_chart_a_response(kernel_context, sweep_folder):
     session, rc = render(sweep_results.Page)
