@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from experiments.replications import check_setting
 from institutions import ConfigError, TownConfig, load_config, load_preset
-from institutions.errors import describe_validation_error
+from institutions.errors import validated
 from institutions.loading import parse_toml, read_toml
 from institutions.units import HOURS_PER_DAY
 
@@ -235,12 +235,7 @@ def _compounds(cfg: TownConfig) -> dict[str, str]:
 
 
 def _checked(data: dict[str, Any], source: str, folder: Path | None) -> Scenario:
-    try:
-        spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, source, ScenarioSpec)) from None
-    except RecursionError:
-        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few levels") from None
+    spec = validated(ScenarioSpec, data, source)
     if (spec.preset is None) == (spec.town is None):
         raise ConfigError(f"{source}: give `preset` (a shipped town) or `town` (a town TOML file), "
                           "exactly one")

@@ -33,7 +33,7 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coordination import METRIC_NAMES
 from experiments.replications import check_setting
@@ -46,7 +46,7 @@ from institutions import (
     scaled,
     with_overrides,
 )
-from institutions.errors import describe_validation_error
+from institutions.errors import validated
 from institutions.loading import parse_toml, read_toml
 from institutions.paths import value_at
 
@@ -280,12 +280,7 @@ def _checked(data: dict[str, Any], source: str, folder: Path | None) -> tuple[Sw
 
     if "parameters" in data:
         data["parameters"] = _flatten_parameters(data["parameters"])
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, source, SweepSpec)) from None
-    except RecursionError:
-        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few levels") from None
+    spec = validated(SweepSpec, data, source)
     if spec.config is not None:
         if "preset" in spec.model_fields_set:
             raise ConfigError(f"{source}: give `preset` or `config` (a town TOML file), not both")

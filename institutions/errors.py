@@ -26,6 +26,26 @@ class ConfigError(ValueError):
     and what is allowed."""
 
 
+def validated[M: BaseModel](model: type[M], data: Any, source: str) -> M:
+    """``data`` validated as ``model``; :class:`ConfigError` with one paragraph if it is not
+    (:func:`describe_validation_error`), or if it is nested too deeply to check.
+
+    Example:
+        >>> from pydantic import BaseModel
+        >>> class Shift(BaseModel):
+        ...     start: int = 8
+        >>> validated(Shift, {"start": 7}, "shift").start
+        7
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, source, model)) from None
+    except RecursionError:
+        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few "
+                          "levels") from None
+
+
 MAX_ERRORS_SHOWN = 5
 """Errors named in one message; the rest are counted."""
 MAX_VALUE_SHOWN = 80

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
-from institutions.errors import ConfigError, describe_validation_error
+from institutions.errors import ConfigError, validated
 from institutions.paths import set_at
 from institutions.schema import TownConfig
 
@@ -118,13 +117,7 @@ def load_config(path: str | Path) -> TownConfig:
 
 def validate_config(data: dict[str, Any], source: str = "config") -> TownConfig:
     """Validate a plain dict (as parsed from TOML) into a :class:`TownConfig`."""
-    try:
-        return TownConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, source, TownConfig)) from None
-    except RecursionError:
-        raise ConfigError(f"{source}: values nested too deeply to check; allowed: a few "
-                          "levels") from None
+    return validated(TownConfig, data, source)
 
 
 def with_overrides(cfg: TownConfig, overrides: dict[str, Any], *, scale: float = 1.0) -> TownConfig:

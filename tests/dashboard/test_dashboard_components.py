@@ -249,13 +249,19 @@ def test_compare_replications_can_be_cancelled_and_refuse_bad_inputs(kernel_cont
 
 
 # -- Train ---------------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_context):
+def run_train(scenario: str):
+    """The Train page with ``scenario`` run and its first event shown."""
     session, rc = render(train.Page)
-    session.train.scenario.value = "qualification"
+    session.train.scenario.value = scenario
     button(rc, "run-scenario").click()
     wait_for(lambda: session.train.story.value is not None)
     wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    return session, rc
+
+
+@pytest.mark.slow
+def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_context):
+    session, rc = run_train("qualification")
     assert text_of(rc, "event-counter").startswith("Event 1 of ")
     first_map = images(rc)[0]
     button(rc, "next-event").click()
@@ -268,11 +274,7 @@ def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_contex
 
 @pytest.mark.slow
 def test_train_jumps_filters_and_keeps_the_event_in_view(kernel_context):
-    session, rc = render(train.Page)
-    session.train.scenario.value = "manhole"
-    button(rc, "run-scenario").click()
-    wait_for(lambda: session.train.story.value is not None)
-    wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    session, rc = run_train("manhole")
     total = int(text_of(rc, "event-counter").split(" of ")[1])
     assert total > 40  # the long story a trainer clicked through one by one
     slider = rc.find(v.Slider).widget
@@ -301,10 +303,7 @@ def test_train_jumps_filters_and_keeps_the_event_in_view(kernel_context):
 
 @pytest.mark.slow
 def test_train_gives_the_failure_probability_over_seeds(kernel_context):
-    session, rc = render(train.Page)
-    session.train.scenario.value = "manhole"
-    button(rc, "run-scenario").click()
-    wait_for(lambda: session.train.story.value is not None)
+    session, rc = run_train("manhole")
     enter(rc, "field-reps", "1", lambda: button(rc, "odds-button").disabled)  # no interval from one
     enter(rc, "field-reps", "4", lambda: not button(rc, "odds-button").disabled)
     button(rc, "odds-button").click()
