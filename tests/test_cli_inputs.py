@@ -335,7 +335,9 @@ def test_ctrl_c_while_importing_exits_130_quietly(after, how):
     time.sleep(after)
     proc.send_signal(signal.SIGINT)
     _, errors = proc.communicate(timeout=60)
-    assert proc.returncode in (130, 0), errors  # 0: it had finished already
+    # 130: Python's handler, or -SIGINT: the signal came before Python had installed one (a slow
+    # start on a busy machine), which a shell reports as 130 too; 0: it had finished already
+    assert proc.returncode in (130, -signal.SIGINT, 0), errors
     assert "Traceback" not in errors and len(errors.splitlines()) <= 1
 
 

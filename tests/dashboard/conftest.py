@@ -130,8 +130,12 @@ _SHOTS: list[Path] = []
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
-    """Where the browser tests put their screenshots (named at the end of the run)."""
-    folder = tmp_path_factory.mktemp("screenshots")
+    """Where the browser tests put their screenshots (named at the end of the run); with
+    GRIDGOV_DOCS_SCREENSHOTS=DIR set, ``docs/images/`` for instance, they go there, as the
+    pictures of docs/dashboard.md are made."""
+    wanted = os.environ.get("GRIDGOV_DOCS_SCREENSHOTS")
+    folder = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
     _SHOTS.append(folder)
     return folder
 

@@ -226,3 +226,24 @@ def test_sweep_results_refuse_a_folder_outside_the_sweeps_root(session):
                                 "dashboard")).to_be_visible()
     expect(page.locator(".sweep-summary")).to_have_count(0)
     session.offline()
+
+
+@pytest.mark.parametrize("path", ["compare", "train", "sweep"])
+def test_every_page_reads_in_chinese(session, screenshots: Path, path: str):
+    """Each page in Chinese: its bar and its own words (a picture of each for the docs)."""
+    ready = {"compare": ".cmp-day", "train": ".run-scenario", "sweep": ".open-sweep"}[path]
+    page = session.open(path, ready=ready)
+    page.locator(".lang-zh").click()
+    words = {"compare": ("比较", "重复实验"), "train": ("培训", "运行情景"),
+             "sweep": ("扫描结果", "打开示例扫描")}
+    for word in words[path]:
+        expect(page.get_by_text(word).first).to_be_visible()
+    if path == "train":
+        page.locator(".run-scenario").click()
+        expect(page.locator(".event-counter")).to_contain_text("事件")
+    if path == "sweep":
+        page.locator(".open-example-sweep").click()
+        expect(page.locator(".sweep-x")).to_contain_text("考核方式")
+    page.screenshot(path=screenshots / f"{path}_zh.png", full_page=True)
+    page.locator(".lang-en").click()
+    session.offline()
