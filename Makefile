@@ -20,7 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=25
 
 # The dashboard's browser tests drive Debian's chromium (never a browser Playwright downloads);
 # a CJK font draws its Chinese pages and charts. Both come from apt when missing (CI is root).
