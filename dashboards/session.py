@@ -52,6 +52,7 @@ class ExploreState:
         self.playing = solara.reactive(False)
         self.days_per_step = solara.reactive(1)
         self.message = solara.reactive("")
+        self.resets = solara.reactive(0)  # Reset pressed: the fields start afresh, their messages gone
         self._run: ExploreRun | None = None
 
     @property
@@ -82,6 +83,7 @@ class ExploreState:
         with self.lock:
             self._run = run
         self.message.value = ""
+        self.resets.value += 1
         self.bump()
 
     def apply_levers(self) -> None:

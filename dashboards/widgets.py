@@ -23,13 +23,13 @@ def _shown(value: float | int | None) -> str:
 @solara.component
 def NumberField(label: str, value: float | int | None, on_value: Callable[[float | int], str | None],
                 spec: LeverSpec, lang: Lang = "en", width: str = "100%",
-                on_error: Callable[[str], None] | None = None):
+                on_error: Callable[[str], None] | None = None, fresh: int = 0):
     """A number typed in, checked against ``spec``; ``on_value`` may return a further error.
 
     A bad entry (not a number, out of range, refused by the config's validation) stays in the
     field with its message under it; the value in force does not change. ``on_error`` hears
     the field's message each time it changes ("" once the entry is good), so that a page can
-    hold back what the entry is for.
+    hold back what the entry is for. A new ``fresh`` (a Reset) shows the value in force again.
     """
     text, set_text = solara.use_state(_shown(value), key=f"text-{spec.path}")
     error, set_error = solara.use_state("", key=f"error-{spec.path}")
@@ -43,7 +43,7 @@ def NumberField(label: str, value: float | int | None, on_value: Callable[[float
         set_text(_shown(value))
         show("")
 
-    solara.use_effect(sync, [value])
+    solara.use_effect(sync, [value, fresh])
 
     def commit(new: str | None) -> None:
         new = new or ""

@@ -77,8 +77,11 @@ def RunSettings(ex: ExploreState, lang: Lang):
     ChoiceField(t("preset", lang), settings.preset, list_presets(), set_preset,
                 names=lambda name: town_name(name, lang), classes=["preset"])
     with solara.Row(style={"gap": "8px"}):
-        NumberField(t("seed", lang), settings.seed, set_field("seed"), SEED, lang, width="45%")
-        NumberField(t("scale", lang), settings.scale, set_field("scale"), SCALE, lang, width="50%")
+        fresh = ex.resets.value  # a Reset clears what was typed and refused
+        NumberField(t("seed", lang), settings.seed, set_field("seed"), SEED, lang, width="45%",
+                    fresh=fresh)
+        NumberField(t("scale", lang), settings.scale, set_field("scale"), SCALE, lang, width="50%",
+                    fresh=fresh)
     rv.Select(label=t("reforms_from_start", lang), v_model=list(settings.reforms), multiple=True,
               chips=True, small_chips=True, dense=True, hide_details=True,
               items=[{"text": reform_label(r, lang), "value": r} for r in REFORMS],
@@ -102,10 +105,16 @@ def RunNotes(ex: ExploreState, lang: Lang):
         solara.Text(t("switched_on", lang) + ": " + "; ".join(
             f"{t('day_n', lang, n=d)} {reform_label(r, lang) if r != 'levers' else t('levers', lang)}"
             for d, r in run.switches), style={"color": "#5e35b1"})
-    if ex.settings.value != run.settings:
+    edited = ex.settings.value
+    if edited != run.settings:
+        town_changed = any(getattr(edited, f) != getattr(run.settings, f)
+                           for f in ("preset", "seed", "scale"))
         with solara.Row(style={"align-items": "center", "gap": "8px"}):
-            solara.Warning(t("pending", lang), dense=True, classes=["pending-note"])
-            solara.Button(t("apply_now", lang), on_click=ex.apply_levers, text=True, color="primary")
+            solara.Warning(t("pending_reset" if town_changed else "pending", lang), dense=True,
+                           classes=["pending-note"])
+            if not town_changed:  # the town, seed and scale cannot change during a run
+                solara.Button(t("apply_now", lang), on_click=ex.apply_levers, text=True,
+                              color="primary", classes=["apply-now"])
     if ex.message.value:
         solara.Error(ex.message.value, dense=True, classes=["run-message"])
 

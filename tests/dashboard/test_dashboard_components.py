@@ -117,6 +117,27 @@ def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
     wait_for(lambda: rc.find(v.Html, class_="referral-network").widgets)  # drawn in the background
 
 
+def test_levers_now_is_offered_only_for_levers_and_reset_clears_refused_entries(kernel_context):
+    import dataclasses
+
+    session, rc = render(explore.Page)
+    wait_text(rc, "day-counter", "Day 0")
+    enter(rc, "field-seed", "-1", lambda: field(rc, "field-seed").error)  # refused in place
+    button(rc, "reset-button").click()
+    wait_for(lambda: not field(rc, "field-seed").error and field(rc, "field-seed").v_model == "1")
+    ex = session.explore
+    ex.settings.value = dataclasses.replace(ex.settings.value, seed=5)
+    wait_for(lambda: rc.find(v.Alert, class_="pending-note").widgets)
+    assert "press Reset" in str(rc.find(v.Alert, class_="pending-note").widget.children)
+    assert not rc.find(v.Btn, class_="apply-now").widgets  # it would be refused
+    ex.settings.value = dataclasses.replace(ex.settings.value, seed=1, overrides={
+        "institutions.authority.kind": "command"})
+    wait_for(lambda: rc.find(v.Btn, class_="apply-now").widgets)
+    button(rc, "apply-now").click()
+    wait_for(lambda: not rc.find(v.Alert, class_="pending-note").widgets)
+    assert ex.run.settings.overrides == {"institutions.authority.kind": "command"}
+
+
 def test_days_per_step_and_reset(kernel_context):
     session, rc = render(explore.Page)
     session.explore.days_per_step.value = 7
