@@ -13,28 +13,32 @@ from typing import Any
 def main() -> None:
     """Import the command line and run it; Ctrl-C at any point exits 130 without a traceback."""
     try:
-        import typer
+        code = _run()
+    except KeyboardInterrupt:  # while importing, between the import and the command's own
+        code = 130  # handling, or while an error is being printed
+    sys.exit(code)
 
-        from gridgov.cli import app
 
-        click = parser_module()
-    except KeyboardInterrupt:
-        sys.exit(130)
+def _run() -> int:
+    """The command's exit code; what the parser refuses is printed as one paragraph."""
+    import typer
+
+    from gridgov.cli import app
+
+    click = parser_module()
     try:
         code = app(prog_name="gridgov", standalone_mode=False)
-    except KeyboardInterrupt:  # between the import and the command's own handling
-        sys.exit(130)
     except click.NoArgsIsHelpError as exc:  # `gridgov scenario`: its help
         print(exc.ctx.get_help())
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.UsageError as exc:
-        sys.exit(usage_error(exc, sys.argv[1:]))
+        return usage_error(exc, sys.argv[1:])
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:  # end of input at a prompt
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    return code if isinstance(code, int) else 0
 
 
 def parser_module() -> Any:

@@ -331,6 +331,7 @@ def test_train_gives_the_failure_probability_over_seeds(kernel_context):
     wait_for(lambda: session.train.rates.value is not None, timeout=240)
     rates = session.train.rates.value[3]
     assert list(rates["reps"]) == [4, 4]
+    wait_for(lambda: rc.find(v.Html, class_="odds-as-is").widgets)  # drawn in the render thread
     said = text_of(rc, "odds-as-is")
     assert said.startswith("As it is: ") and "of 4 seeds, 1 to 4" in said
 
