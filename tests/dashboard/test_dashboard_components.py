@@ -3,8 +3,10 @@ finder), without a browser: press a button, see what a user would see change."""
 
 from __future__ import annotations
 
+import base64
 import time
 
+import ipyvue
 import ipyvuetify as v
 import ipywidgets
 import pytest
@@ -101,8 +103,13 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 # -- Explore -------------------------------------------------------------------------------------
 def picture(rc, css: str) -> bytes:
+    """The PNG shown in the element ``css``: an image widget, or the map's picture with its dots."""
     box = rc.find(v.Html, class_=css).widget
-    return bytes(next(w for w in rc.find(ipywidgets.Image).widgets if _inside(w, box)).value)
+    images = [w for w in rc.find(ipywidgets.Image).widgets if _inside(w, box)]
+    if images:
+        return bytes(images[0].value)
+    (town,) = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "dots") and _inside(w, box)]
+    return base64.b64decode(town.src.split(",", 1)[1])
 
 
 def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
@@ -114,7 +121,7 @@ def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
     button(rc, "step-button").click()
     wait_text(rc, "day-counter", "Day 2")
     wait_for(lambda: picture(rc, "town-map") != town and picture(rc, "live-charts") != charts)
-    wait_for(lambda: rc.find(v.Html, class_="referral-network").widgets)  # drawn in the background
+    wait_for(lambda: rc.find(v.Html, class_="workload-share").widgets)  # drawn in the background
 
 
 def test_levers_now_is_offered_only_for_levers_and_reset_clears_refused_entries(kernel_context):
@@ -163,7 +170,7 @@ def test_a_reform_switched_on_mid_run_is_marked(kernel_context):
     button(rc, "step-button").click()
     button(rc, "switch-button").click()
     assert session.explore.run.switches == [(1, "department_kpis")]
-    wait_for(lambda: any("Switched on: Day 1 department KPIs" in str(w.children)
+    wait_for(lambda: any("Reforms in force: department KPIs from day 1" in str(w.children)
                          for w in rc.find(v.Html).widgets))
 
 
