@@ -126,6 +126,7 @@ class ExploreState:
         self.version = solara.reactive(0)
         self.playing = solara.reactive(False)
         self.days_per_step = keep("days_per_step", 1)
+        self.speed = keep("speed", "normal")  # how fast Play goes: dashboards.pages.explore.PLAY_SPEEDS
         self.message = keep("message", "")
         self.resets = solara.reactive(0)  # Reset pressed: the fields start afresh, their messages gone
         self.inspected = keep("inspected", None)  # the case opened in the case inspector (ringed)

@@ -32,7 +32,7 @@ from institutions import REFORMS, list_presets, load_preset
 SEED = LeverSpec("seed", "int", low=0.0)
 SCALE = LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True)
 CASE = LeverSpec("case", "int", low=1.0)
-PLAY_INTERVAL_S = 0.05
+PLAY_SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}  # pause between days when playing, seconds
 NETWORK_DELAY_S = 0.4
 NOW_METRICS = ("open_cases", "overdue_cases", "cases_closed", "closure_rate", "real_resolution_rate",
                "injuries", "declines", "paper_closures", "resident_trust")
@@ -126,7 +126,7 @@ def Controls(ex: ExploreState, lang: Lang):
         while ex.playing.value:
             ex.step(1)
             ex.pacer.wait(ex.version.value)  # the page has drawn it: no steps pile up
-            time.sleep(PLAY_INTERVAL_S)
+            time.sleep(PLAY_SPEEDS[ex.speed.value])
 
     solara.lab.use_task(play_loop, dependencies=[playing], prefer_threaded=True)
     solara.use_effect(lambda: lambda: ex.playing.set(False), [])  # leaving the page pauses
@@ -144,6 +144,10 @@ def Controls(ex: ExploreState, lang: Lang):
         else:
             solara.Button(t("play", lang), icon_name="mdi-play", on_click=lambda: ex.playing.set(True),
                           classes=["play-button"])
+        solara.ToggleButtonsSingle(value=ex.speed, dense=True, classes=["play-speed"],
+                                   children=[solara.Button(t(f"speed_{k}", lang), value=k,
+                                                           classes=[f"speed-{k}"])
+                                             for k in PLAY_SPEEDS])
         solara.Button(t("reset", lang), icon_name="mdi-restart", on_click=ex.reset, outlined=True,
                       classes=["reset-button"])
         with solara.Row(style={"align-items": "center", "gap": "4px", "margin-left": "12px"}):

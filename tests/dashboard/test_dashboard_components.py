@@ -165,6 +165,17 @@ def test_play_advances_until_paused(kernel_context):
     assert session.explore.run.day == day >= 3
 
 
+def test_play_slow_waits_a_second_between_days(kernel_context):
+    session, rc = render(explore.Page)
+    session.explore.speed.value = "slow"  # the speed buttons' toggle, as the browser sets it
+    button(rc, "play-button").click()
+    wait_for(lambda: session.explore.run.day >= 1)
+    started = time.monotonic()
+    wait_for(lambda: session.explore.run.day >= 3)  # it goes on, day after day ...
+    assert time.monotonic() - started >= 2 * explore.PLAY_SPEEDS["slow"] - 0.05  # ... a second apart
+    button(rc, "pause-button").click()
+
+
 def test_a_reform_switched_on_mid_run_is_marked(kernel_context):
     session, rc = render(explore.Page)
     button(rc, "step-button").click()
