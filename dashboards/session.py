@@ -227,13 +227,15 @@ class CompareState:
     def __init__(self, scale: float = DEFAULT_SCALE, keeper: Keeper | None = None) -> None:
         self.lock = threading.RLock()
         self.pacer = Pacer()
-        self.scale = scale
         self._kept = keeper or Keeper()
         keep = self._kept.scope("compare")
         self.preset = keep("preset", "n_town")
         self.seed = keep("seed", 1)
+        self.scale = keep("scale", scale)
         self.reforms_a = keep("reforms_a", ())
         self.reforms_b = keep("reforms_b", ("department_kpis",))
+        self.overrides_a = keep("overrides_a", {})  # levers of A set away from the preset's
+        self.overrides_b = keep("overrides_b", {})
         self.version = solara.reactive(0)
         self.playing = solara.reactive(False)
         self.days_per_step = keep("days_per_step", 7)
@@ -241,7 +243,7 @@ class CompareState:
         self.reps = keep("reps", 10)
         self.days = keep("days", 90)
         self.progress = solara.reactive(None)  # (runs done, runs in all, seconds left)
-        self.summary = keep("summary", None)  # (reforms A, reforms B, summary) once computed
+        self.summary = keep("summary", None)  # (settings A, settings B, summary) once computed
 
     @property
     def _pair(self) -> Pair | None:
@@ -251,25 +253,32 @@ class CompareState:
     def _pair(self, pair: Pair) -> None:
         self._kept.values["compare.pair"] = pair  # a page reload keeps it
 
-    def settings(self, reforms: tuple[str, ...]) -> ExploreSettings:
-        return ExploreSettings(preset=self.preset.value, seed=self.seed.value, scale=self.scale,
-                               reforms=tuple(reforms))
+    def settings(self, side: str) -> ExploreSettings:
+        """The settings of side ``"a"`` or ``"b"``: the same town, seed and scale; its own
+        reforms and levers."""
+        reforms, overrides = ((self.reforms_a, self.overrides_a) if side == "a"
+                              else (self.reforms_b, self.overrides_b))
+        return ExploreSettings(preset=self.preset.value, seed=self.seed.value, scale=self.scale.value,
+                               reforms=tuple(reforms.value), overrides=dict(overrides.value))
+
+    def set_levers(self, side: str) -> Callable[[ExploreSettings], None]:
+        """What a side's lever panel calls with the settings edited."""
+        overrides = self.overrides_a if side == "a" else self.overrides_b
+        return lambda settings: overrides.set(dict(settings.overrides))
 
     @property
     def pair(self) -> Pair:
         """The two runs, built the first time they are needed."""
         with self.lock:
             if self._pair is None:
-                self._pair = Pair(ExploreRun(self.settings(self.reforms_a.value)),
-                                  ExploreRun(self.settings(self.reforms_b.value)))
+                self._pair = Pair(ExploreRun(self.settings("a")), ExploreRun(self.settings("b")))
             return self._pair
 
     def reset(self) -> None:
         """Start both runs over with the settings chosen."""
         self.playing.value = False
         try:
-            pair = Pair(ExploreRun(self.settings(self.reforms_a.value)),
-                        ExploreRun(self.settings(self.reforms_b.value)))
+            pair = Pair(ExploreRun(self.settings("a")), ExploreRun(self.settings("b")))
         except ConfigError as exc:
             self.message.value = str(exc)
             return

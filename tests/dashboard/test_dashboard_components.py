@@ -256,7 +256,7 @@ def test_compare_replications_show_the_summary(kernel_context):
     wait_for(lambda: session.compare.summary.value is not None)
     a, b, summary = session.compare.summary.value
     assert set(summary["setting"]) == {"baseline", "B"}
-    assert (a, b) == ((), ("department_kpis",))
+    assert (a.reforms, b.reforms) == ((), ("department_kpis",)) and not a.overrides and not b.overrides
     wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
     table = str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
     assert "cases reported" in table and "A: as it is" in table and "B: department KPIs" in table
@@ -264,6 +264,34 @@ def test_compare_replications_show_the_summary(kernel_context):
     session.lang.value = "zh"  # the table follows the page's language, no run again
     wait_for(lambda: "真实解决率" in str(rc.find(v.SimpleTable, class_="reps-table").widget.children))
     assert "real resolution" not in str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
+
+
+def test_compare_sets_levers_of_one_side_and_the_scale_of_both(kernel_context):
+    session, rc = render(compare.Page)
+    cmp = session.compare
+    enter(rc, "field-scale", "0.05", lambda: cmp.scale.value == 0.05)
+    rc.find(v.ExpansionPanels, class_="cmp-levers").widget.v_model = [1]  # open "Levers of B"
+    wait_for(lambda: len(rc.find(v.ExpansionPanels, class_="lever-panels").widgets) == 2)
+    rc.find(v.ExpansionPanels, class_="lever-panels").widgets[1].v_model = [0]  # its authority
+    path = "institutions.authority.order_penalty"
+    enter(rc, f"field-{path.replace('.', '-')}", "3", lambda: cmp.overrides_b.value.get(path) == 3)
+    assert cmp.overrides_a.value == {}
+    button(rc, "cmp-reset").click()
+    wait_for(lambda: cmp.pair.b.settings.overrides == {path: 3})
+    pair = cmp.pair
+    assert pair.a.settings.scale == pair.b.settings.scale == 0.05 and pair.a.settings.overrides == {}
+    assert pair.b.model.config.institutions.authority.order_penalty == 3
+    assert pair.a.model.config.institutions.authority.order_penalty != 3
+    titles = lambda: [str(w.children) for w in rc.find(v.Html).widgets if "levers changed" in str(w.children)]  # noqa: E731
+    wait_for(lambda: any("B: department KPIs, levers changed" in x for x in titles()))
+    assert not any("A: " in x for x in titles())
+    cmp.reps.value, cmp.days.value = 2, 3
+    button(rc, "reps-button").click()
+    wait_for(lambda: cmp.summary.value is not None)
+    a, b, _ = cmp.summary.value
+    assert (a.scale, b.scale, b.overrides) == (0.05, 0.05, {path: 3})
+    wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
+    assert "B: department KPIs, levers changed" in str(rc.find(v.SimpleTable, class_="reps-table").widget)
 
 
 def test_compare_replications_can_be_cancelled_and_refuse_bad_inputs(kernel_context):
