@@ -90,7 +90,7 @@ PUBLIC_NORMS = (
     "at most 2,000-2,500 residents in a city, about 300 households in a village "
     "(https://www.szhjjp.com/n/71039.html); Zhoushan's grids are 100-150 households (paper 三.(一).2, "
     "zhoushan preset). The model's grid is the patrol beat of a street's grid-management centre "
-    "(城市网格化管理), which in the paper's Shanghai towns holds 4,900-25,700 residents "
+    "(城市网格化管理), which in the paper's Shanghai towns holds 4,000-29,000 residents "
     "(c_town, d_street, n_town), so the generator takes the presets' norm."
 )
 
