@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 
 from institutions.base import Section
 from institutions.errors import ConfigError, validated
-from institutions.generator import PLACE_KINDS, PlaceKind
+from institutions.generator import PLACE_KINDS, PlaceKind, TownSpec
 from institutions.limits import MAX_TOWN_POPULATION, Id
 from institutions.loading import read_toml
 
@@ -200,6 +200,29 @@ class CityTable(Section):
             raise ValueError(f"districts: {self.total_units} streets and towns in all; the "
                              f"published number is {self.city.units}; allowed: the same")
         return self
+
+
+def street_specs(table: CityTable, district_id: str) -> list[TownSpec]:
+    """One :class:`~institutions.generator.TownSpec` per street and town (街道、镇、乡) of a
+    district, by its kind-of-place split; the district's residents and area are shared out
+    equally (the table gives no single street's figures), the first streets taking the
+    remainder. A district without a split is a :class:`ConfigError`.
+
+    Example:
+        >>> specs = street_specs(load_city_table("shanghai"), "jiading")
+        >>> len(specs), specs[0].kind, specs[-1].kind, sum(s.population for s in specs)
+        (10, 'near_suburb', 'far_suburb', 1834258)
+    """
+    d = table.district(district_id)
+    if not d.kinds:
+        raise ConfigError(f"district {d.id}: no kind-of-place split in the {table.city.name} table; "
+                          "allowed: a district with kinds")
+    base, extra = divmod(d.population, d.units)
+    area = (d.area_km2 or float(d.units)) / d.units
+    kinds = [kind for kind in PLACE_KINDS for _ in range(d.kinds.get(kind, 0))]
+    return [TownSpec(name=f"{d.name} {i + 1}", name_zh=f"{d.name_zh} {i + 1}" if d.name_zh else "",
+                     population=base + (1 if i < extra else 0), area_km2=area, kind=kind)
+            for i, kind in enumerate(kinds)]
 
 
 def list_city_tables() -> list[str]:

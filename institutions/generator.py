@@ -123,6 +123,8 @@ class TownSpec(Section):
 
     @model_validator(mode="after")
     def _grids_fit(self) -> Self:
+        if not self.name.strip():
+            raise ValueError("name: a blank name is not allowed; give the town's name")
         if self.grids is not None and self.grids > self.population // MIN_GRID_RESIDENTS:
             raise ValueError(f"grids: {self.grids:,} grids for {self.population:,} residents; "
                              f"allowed: at most {self.population // MIN_GRID_RESIDENTS:,} (at least "
@@ -409,7 +411,7 @@ def _header(spec: TownSpec, cfg: TownConfig) -> str:
                 if spec.inspectors_per_grid is not None else ""))
     return "\n".join([
         f"{spec.name}{f' ({spec.name_zh})' if spec.name_zh else ''}: a generated town.",
-        f"Made by `gridgov town generate` from: {given}.",
+        f"Made by gridgov's town generator (`gridgov town generate`) from: {given}.",
         f"Every norm below comes from the preset of this kind of place, {n.template.why}.",
         f"That preset has {n.population:,} residents on {n.area_km2:g} km² in "
         f"{sum(a.preset_grids for a in n.areas)} grids. Norms are per resident or per grid, so "

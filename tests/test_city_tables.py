@@ -10,8 +10,14 @@ import tomllib
 import pytest
 
 from institutions import ConfigError
-from institutions.cities import city_table_path, list_city_tables, load_city_table, read_city_table
-from institutions.generator import TownSpec, generate_town
+from institutions.cities import (
+    city_table_path,
+    list_city_tables,
+    load_city_table,
+    read_city_table,
+    street_specs,
+)
+from institutions.generator import generate_town
 
 
 def test_both_tables_ship_and_load():
@@ -110,14 +116,13 @@ def test_a_kind_split_that_miscounts_is_refused(tmp_path):
 
 
 def test_a_district_of_the_table_can_be_generated_street_by_street():
-    district = load_city_table("shanghai").district("jiading")
-    shares = {kind: n / district.units for kind, n in district.kinds.items()}
-    per_street = district.population // district.units
-    towns = [generate_town(TownSpec(name=f"Jiading {kind} {i + 1}", population=per_street,
-                                    area_km2=district.area_km2 / district.units, kind=kind))
-             for kind, n in district.kinds.items() for i in range(n)]
-    assert len(towns) == 10 and shares == {"near_suburb": 0.3, "far_suburb": 0.7}
-    assert all(t.population == per_street for t in towns)
+    table = load_city_table("shanghai")
+    specs = street_specs(table, "jiading")
+    assert [s.kind for s in specs] == ["near_suburb"] * 3 + ["far_suburb"] * 7
+    towns = [generate_town(s) for s in specs]
+    assert sum(t.population for t in towns) == table.district("jiading").population
+    with pytest.raises(ConfigError, match="no kind-of-place split"):
+        street_specs(load_city_table("beijing"), "chaoyang")
 
 
 def _toml(data: dict) -> str:

@@ -92,6 +92,7 @@ def test_a_tiny_town_and_a_big_one_still_validate():
     ({"grids": 0}, ["grids", "0"]),
     ({"officers_per_10k": -1.0}, ["officers_per_10k", "-1.0"]),
     ({"name": ""}, ["name"]),
+    ({"name": "   "}, ["name", "blank"]),
     ({"streets": 3}, ["streets", "not a field", "population"]),
 ])
 def test_bad_specs_are_refused_naming_the_field_and_the_value(change, words):
