@@ -133,6 +133,12 @@ def test_the_cli_keeps_an_existing_file_unless_forced(tmp_path):
     assert load_config(out).town.name == "Mine"
 
 
+def test_town_generate_has_help_with_an_example():
+    helped = cli("town", "generate", "--help")
+    assert helped.exit_code == 0 and "Example: gridgov town generate" in helped.stdout
+    assert "town" in cli("--help").stdout
+
+
 def test_the_cli_prints_the_file_without_out():
     printed = cli("town", "generate", "--population", "20000", "--area", "3", "--kind", "village",
                   "--name", "Printed")
