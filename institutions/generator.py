@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, Self
@@ -125,6 +126,10 @@ class TownSpec(Section):
     def _grids_fit(self) -> Self:
         if not self.name.strip():
             raise ValueError("name: a blank name is not allowed; give the town's name")
+        for field in ("name", "name_zh"):
+            if any(unicodedata.category(c) in ("Cc", "Cf") for c in getattr(self, field)):
+                raise ValueError(f"{field}: {getattr(self, field)!r} holds control characters; "
+                                 "allowed: printable text")
         if self.grids is not None and self.grids > self.population // MIN_GRID_RESIDENTS:
             raise ValueError(f"grids: {self.grids:,} grids for {self.population:,} residents; "
                              f"allowed: at most {self.population // MIN_GRID_RESIDENTS:,} (at least "

@@ -39,6 +39,15 @@ def test_the_same_spec_gives_the_same_file_byte_for_byte_and_it_loads_as_the_sam
     assert load_config(path) == generate_town(EXAMPLE)
 
 
+def test_a_name_with_quotes_and_backslashes_is_written_as_it_is(tmp_path):
+    spec = TownSpec(name='"Old" town \\ [x] # y', name_zh="老城 \"东\"", population=20_000,
+                    area_km2=3.0, kind="far_suburb")
+    path = tmp_path / "quoted.toml"
+    path.write_text(town_toml(spec), encoding="utf-8")
+    town = load_config(path).town
+    assert (town.name, town.name_zh) == (spec.name, spec.name_zh)
+
+
 def test_the_file_states_its_norms_and_where_they_come_from():
     text = town_toml(TownSpec(name="Xinhe", population=60_000, area_km2=40.0, kind="village"))
     comments = " ".join(line for line in text.splitlines() if line.startswith("#"))
@@ -93,6 +102,7 @@ def test_a_tiny_town_and_a_big_one_still_validate():
     ({"officers_per_10k": -1.0}, ["officers_per_10k", "-1.0"]),
     ({"name": ""}, ["name"]),
     ({"name": "   "}, ["name", "blank"]),
+    ({"name": "a\rb"}, ["name", "control characters"]),
     ({"streets": 3}, ["streets", "not a field", "population"]),
 ])
 def test_bad_specs_are_refused_naming_the_field_and_the_value(change, words):
