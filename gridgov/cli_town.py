@@ -82,34 +82,31 @@ def generate(
               highlight=False, markup=False, soft_wrap=True)
 
 
-def check_spec(**given: object) -> TownSpec:
+def check_spec(*, population: int, area_km2: float, kind: str, name: str, name_zh: str = "",
+               grids: int | None = None, officers_per_10k: float | None = None,
+               inspectors_per_grid: float | None = None) -> TownSpec:
     """The flags as a :class:`TownSpec`; :class:`ConfigError` naming the flag, the value and what
     is allowed."""
-    population = given["population"]
-    assert isinstance(population, int)
     check_whole("--population", population, MIN_POPULATION, MAX_TOWN_POPULATION, "residents")
-    area = given["area_km2"]
-    assert isinstance(area, float | int)
-    check_number("--area", area, 0.0, MAX_AREA_KM2, low_open=True, what="an area in km²")
-    if given["kind"] not in PLACE_KINDS:
-        raise ConfigError(f"--kind: '{given['kind']}' is not a kind of place; allowed: "
-                          + ", ".join(PLACE_KINDS))
-    if not str(given["name"]).strip():
+    check_number("--area", area_km2, 0.0, MAX_AREA_KM2, low_open=True, what="an area in km²")
+    if kind not in PLACE_KINDS:
+        raise ConfigError(f"--kind: '{kind}' is not a kind of place; allowed: " + ", ".join(PLACE_KINDS))
+    if not name.strip():
         raise ConfigError("--name: an empty name is not allowed; give the town's name")
-    grids = given["grids"]
-    if isinstance(grids, int):
+    if grids is not None:
         check_whole("--grids", grids, 1, max(1, population // MIN_GRID_RESIDENTS),
                     f"a number of grids (at least {MIN_GRID_RESIDENTS} residents a grid)")
-    officers = given["officers_per_10k"]
-    if isinstance(officers, float | int):
-        check_number("--officers-per-10k", officers, 0.0, MAX_PER_10K, low_open=True,
+    if officers_per_10k is not None:
+        check_number("--officers-per-10k", officers_per_10k, 0.0, MAX_PER_10K, low_open=True,
                      what="officers per 10,000 residents")
-    inspectors = given["inspectors_per_grid"]
-    if isinstance(inspectors, float | int):
-        check_number("--inspectors-per-grid", inspectors, 0.0, float(MAX_STAFF),
+    if inspectors_per_grid is not None:
+        check_number("--inspectors-per-grid", inspectors_per_grid, 0.0, float(MAX_STAFF),
                      what="inspectors per grid")
+    given = {"population": population, "area_km2": float(area_km2), "kind": kind, "name": name,
+             "name_zh": name_zh, "grids": grids, "officers_per_10k": officers_per_10k,
+             "inspectors_per_grid": inspectors_per_grid}
     try:
-        return town_spec(dict(given), source="the town")
+        return town_spec(given, source="the town")
     except ConfigError as exc:  # what the checks above do not catch, in the flags' words
         message = str(exc)
         for field, flag in FLAGS.items():

@@ -293,10 +293,17 @@ def _grids(spec: TownSpec, norms: Norms) -> tuple[list[str], list[dict[str, Any]
 
 def _apportion(total: int, weights: list[float]) -> list[int]:
     """``total`` split in proportion to ``weights`` in whole numbers (largest remainders; ties
-    to the first), so the parts add up to ``total``."""
+    to the first), so the parts add up to ``total``; with no weight at all, the first takes it.
+
+    Example:
+        >>> _apportion(10, [1.0, 1.0, 1.0]), _apportion(3, [0.0, 0.0])
+        ([4, 3, 3], [3, 0])
+    """
+    if total <= 0:
+        return [0] * len(weights)
     w = sum(weights)
-    if total <= 0 or w <= 0:
-        return [0] * len(weights) if w > 0 or not weights else [total] + [0] * (len(weights) - 1)
+    if w <= 0:
+        return [total] + [0] * (len(weights) - 1)
     exact = [total * x / w for x in weights]
     parts = [math.floor(e) for e in exact]
     order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
