@@ -454,3 +454,7 @@ app.command()(analyze)
 from gridgov.cli_dashboard import dashboard  # noqa: E402
 
 app.command()(dashboard)
+
+from gridgov.cli_town import app as town_app  # noqa: E402
+
+app.add_typer(town_app, name="town")
