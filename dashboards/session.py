@@ -318,9 +318,10 @@ class TrainState:
         self.reform_story = keep("reform_story", None, equals=_same)
         self.own = keep("own", {})  # scenarios opened from files this session, by name
         self.file_message = keep("file_message", "")
-        self.replay: Any = None  # the scenario's model, advanced to the event shown
-        self.replay_incident: Any = None  # the planted problem in that model
-        self.town: Any = None  # (model, language, its TownMap)
+        # by setting (the story's own, the reform's): the scenario's model advanced to the event
+        # shown, the planted problem in it, and (model, language, its TownMap)
+        self.replays: dict[str, tuple[Any, Any]] = {}
+        self.towns: dict[str, tuple[Any, str, Any]] = {}
 
 
 class SweepState:

@@ -59,19 +59,31 @@ def ScenarioFile(tr: TrainState, lang: Lang):
                          error=tr.file_message.value or False)
 
 
-def advance_replay(state: TrainState, hours: float) -> None:
-    """Bring the replay model to just after ``hours``, rebuilding it to go back in time."""
+def advance_replay(state: TrainState, setting: str, hours: float) -> tuple[object, object]:
+    """The story's scenario on its seed under ``setting``, brought to just after ``hours``
+    (rebuilt to go back in time): ``(model, planted incident)``."""
     target = math.floor(hours) + 1
     story = state.story.value
     with state.lock:
-        model = state.replay
+        model, incident = state.replays.get(setting, (None, None))
         if model is None or model.time > target:
-            replay = run_scenario(scenarios(state)[story.scenario], seed=story.seed, setting=story.setting,
+            replay = run_scenario(scenarios(state)[story.scenario], seed=story.seed, setting=setting,
                                   follow_days=0)
-            state.replay = model = replay.model
-            state.replay_incident = replay.incident
+            model, incident = replay.model, replay.incident
+            state.replays[setting] = (model, incident)
         if target > model.time:
             model.run_for(int(target - model.time))
+        return model, incident
+
+
+def town_at(state: TrainState, setting: str, hours: float, lang: Lang) -> bytes:
+    """The town under ``setting`` at ``hours``, the planted problem ringed."""
+    model, incident = advance_replay(state, setting, hours)
+    with state.lock:
+        town = state.towns.get(setting)
+        if town is None or town[0] is not model or town[1] != lang:
+            town = state.towns[setting] = (model, lang, TownMap(model, lang=lang))
+        return town[2].png(model, highlight=incident)
 
 
 @solara.component
@@ -88,7 +100,7 @@ def Page():
         tr.reform_story.value = None
         result = run_scenario(scenario, seed=tr.seed.value, lang=lang)
         with tr.lock:
-            tr.replay = None
+            tr.replays.clear()
         tr.index.value = 0
         tr.reform.value = scenario.reforms[0] if scenario.reforms else "department_kpis"
         tr.story.value = result
@@ -163,27 +175,37 @@ def StoryView(tr: TrainState, lang: Lang):
     else:
         solara.Success(t("failed_no", lang, failure=failure), classes=["scenario-outcome"])
 
-    def town_png() -> bytes:
-        advance_replay(tr, float(frame["time"].iloc[index]))
-        model = tr.replay
-        if tr.town is None or tr.town[0] is not model or tr.town[1] != lang:
-            tr.town = (model, lang, TownMap(model, lang=lang))
-        return tr.town[2].png(model, highlight=tr.replay_incident)
-
-    image = solara.use_memo(town_png, [id(story), lang, index])
+    reform_story = tr.reform_story.value
+    beside = (reform_story.setting if reform_story is not None
+              and reform_story.scenario == story.scenario and reform_story.seed == story.seed else None)
+    hours = float(frame["time"].iloc[index])
+    image = solara.use_memo(lambda: town_at(tr, story.setting, hours, lang), [id(story), lang, index])
+    other = solara.use_memo(lambda: town_at(tr, beside, hours, lang) if beside else None,
+                            [id(story), lang, index, beside])
     when_, step, who, what = every[index]
     rows = window(len(shown), position)
+    if other is not None:  # the replay under the reform, stepping with the story, map beside map
+        with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "wrap"}):
+            for title, picture, css in ((t("town_then", lang), image, "train-map"),
+                                        (t("town_then_under", lang, reform=reform_label(beside, lang)),
+                                         other, "train-map-reform")):
+                with solara.Column(style={"flex": "0 1 480px", "min-width": "0", "gap": "4px"}):
+                    solara.Text(title, style={"font-weight": "700"})
+                    PngImage(picture, max_width="480px", classes=[css])
     with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
-        with solara.Column(style={"flex": "0 1 480px", "min-width": "0", "gap": "4px"}):
-            solara.Text(t("town_then", lang), style={"font-weight": "700"})
-            PngImage(image, max_width="480px", classes=["train-map"])
+        if other is None:
+            with solara.Column(style={"flex": "0 1 480px", "min-width": "0", "gap": "4px"}):
+                solara.Text(t("town_then", lang), style={"font-weight": "700"})
+                PngImage(image, max_width="480px", classes=["train-map"])
         with solara.Column(style={"flex": "1 1 0", "min-width": "0", "gap": "8px"}):
             with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
                 solara.Button(t("previous", lang), icon_name="mdi-chevron-left", disabled=position == 0,
-                              on_click=lambda: tr.index.set(shown[position - 1]), classes=["prev-event"])
+                              on_click=lambda: tr.index.set(shown[max(position - 1, 0)]),
+                              classes=["prev-event"])
                 solara.Button(t("next", lang), icon_name="mdi-chevron-right", color="primary",
                               disabled=position >= len(shown) - 1,
-                              on_click=lambda: tr.index.set(shown[position + 1]), classes=["next-event"])
+                              on_click=lambda: tr.index.set(shown[min(position + 1, len(shown) - 1)]),
+                              classes=["next-event"])
                 solara.Text(t("event_n", lang, i=position + 1, n=len(shown)), classes=["event-counter"],
                             style={"font-weight": "600"})
                 with solara.Div(classes=["key-events"]):
@@ -227,6 +249,7 @@ def ReplayView(tr: TrainState, lang: Lang, replaying):
     if not shown:
         return
     failure = scenario.failure_zh if lang == "zh" else scenario.failure
+    solara.Text(t("replay_beside", lang), style={"font-size": "0.85rem", "color": "#555"})
     with solara.Row(style={"gap": "16px", "align-items": "flex-start"}, classes=["replay-result"]):
         for title, outcome in ((t("as_is", lang), story),
                                (t("under", lang, reform=reform_label(reform_story.setting, lang)),

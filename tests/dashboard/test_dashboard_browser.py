@@ -177,6 +177,17 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     session.wait_redrawn("difference-chart", difference)
     expect(page.locator(".side-a")).to_contain_text("A: as it is")
     expect(page.locator(".side-b")).to_contain_text("B: department KPIs")
+    page.locator(".cmp-levers-b").click()  # B's levers, as well as its reforms
+    page.locator(".cmp-levers .section-sec_authority").last.click()
+    penalty = page.locator(".cmp-levers .field-institutions-authority-order_penalty input").last
+    penalty.fill("3")
+    penalty.press("Enter")
+    scale = page.locator(".field-scale input")
+    scale.fill("0.05")
+    scale.press("Enter")
+    page.locator(".cmp-reset").click()
+    expect(page.locator(".side-b")).to_contain_text("B: department KPIs, levers changed")
+    expect(page.locator(".side-a")).not_to_contain_text("levers changed")
     reps = page.locator(".field-reps input")
     reps.fill("1")
     reps.press("Enter")
@@ -188,6 +199,7 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     page.locator(".field-days input").press("Enter")
     page.locator(".reps-button").click()
     expect(page.locator(".reps-table")).to_contain_text("B − A", timeout=120_000)
+    expect(page.locator(".reps-table")).to_contain_text("B: department KPIs, levers changed")
     expect(page.locator(".reps-forest img")).to_be_visible()
     page.screenshot(path=screenshots / "compare_replications.png", full_page=True)
     page.locator(".lang-zh").click()
@@ -212,6 +224,14 @@ def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Pat
     session.wait_redrawn("train-map", town)
     page.locator(".replay-button").click()
     expect(page.locator(".replay-result")).to_contain_text("Under training")
+    expect(page.locator(".train-map-reform img")).to_be_visible()  # the replay, map beside map
+    beside = session.src("train-map-reform")
+    total = int(page.locator(".event-counter").inner_text().split(" of ")[1])
+    for n in range(3, total + 1):  # it steps with the story, to the story's end
+        page.locator(".next-event").click()
+        expect(page.locator(".event-counter")).to_contain_text(f"Event {n} of")
+    session.wait_redrawn("train-map-reform", beside)
+    page.screenshot(path=screenshots / "train_replay.png")
     total = page.locator(".event-counter").inner_text().split(" of ")[1]
     page.locator(".key-events input").check(force=True)
     expect(page.locator(".event-counter")).not_to_contain_text(f" of {total}")

@@ -337,6 +337,21 @@ def test_train_steps_through_the_timeline_with_the_case_on_the_map(kernel_contex
     button(rc, "replay-button").click()
     wait_for(lambda: session.train.reform_story.value is not None)
     assert session.train.reform_story.value.setting == "training"
+    # the replay steps with the story: a second map, the town under the reform at the same moment
+    wait_for(lambda: rc.find(v.Html, class_="train-map-reform").widgets)
+    tr = session.train
+    under, as_is = tr.replays["training"][0], tr.replays["baseline"][0]
+    assert under.time == as_is.time and under.config != as_is.config
+    before, reform_map = under.time, picture(rc, "train-map-reform")
+    wait_for(lambda: rc.find(v.Html, class_="event-counter").widgets)
+    total = int(text_of(rc, "event-counter").split(" of ")[1])
+    for n in range(3, total + 1):  # to the end of the story: both towns move on together
+        button(rc, "next-event").click()
+        wait_for(lambda n=n: rc.find(v.Html, class_="event-counter").widgets
+                 and text_of(rc, "event-counter").startswith(f"Event {n} of "))
+    wait_for(lambda: picture(rc, "train-map-reform") != reform_map)
+    under, as_is = tr.replays["training"][0], tr.replays["baseline"][0]
+    assert under.time == as_is.time > before
 
 
 @pytest.mark.slow
