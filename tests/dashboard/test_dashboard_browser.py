@@ -213,6 +213,21 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     session.offline()
 
 
+def test_compare_replications_are_cancelled_from_the_page(session):
+    page = session.open("compare", ready=".cmp-day")
+    for field, value in (("reps", "100"), ("days", "365")):  # an hour's work on two cores
+        page.locator(f".field-{field} input").fill(value)
+        page.locator(f".field-{field} input").press("Enter")
+    page.locator(".reps-button").click()
+    expect(page.locator(".reps-progress")).to_contain_text("left", timeout=120_000)  # under way
+    page.locator(".reps-cancel").click()
+    expect(page.locator(".reps-cancel")).to_have_count(0, timeout=30_000)  # stopped within 30 s
+    expect(page.locator(".reps-progress")).to_have_count(0)
+    expect(page.locator(".reps-table")).to_have_count(0)  # nothing half-done is shown
+    expect(page.locator(".reps-button")).to_be_enabled()
+    session.offline()
+
+
 def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Path):
     page = session.open("train", ready=".run-scenario")
     choose(page, "scenario-select", "An illegal structure that needs a climbing licence")
