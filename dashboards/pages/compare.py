@@ -123,7 +123,7 @@ def ReformPicker(label: str, value: tuple[str, ...], on_value: Callable[[tuple[s
 @solara.component
 def Side(title: str, run: ExploreRun, version: int, lang: Lang, css: str):
     """One setting: its name, today's figures and its map."""
-    town = solara.use_memo(lambda: TownMap(run.model, lang=lang, map_height=2.3, legend_height=0.8),
+    town = solara.use_memo(lambda: TownMap(run.model, lang=lang, map_height=3.6, legend_height=0.8),
                            [id(run), lang])
     image = solara.use_memo(lambda: town.png(run.model), [id(run), lang, version])
     latest = run.history.latest()
@@ -133,7 +133,7 @@ def Side(title: str, run: ExploreRun, version: int, lang: Lang, css: str):
             for name in STRIP:
                 solara.Text(f"{metric_label(name, lang)}: {fmt(name, latest[name])}",
                             style={"font-size": "0.85rem"}, classes=[f"{css}-{name}"])
-        PngImage(image, max_width="440px", classes=[f"{css}-map"])
+        PngImage(image, max_width="600px", classes=[f"{css}-map"])
 
 
 @solara.component

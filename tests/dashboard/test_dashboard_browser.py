@@ -187,6 +187,9 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     scale.press("Enter")
     page.locator(".cmp-reset").click()
     expect(page.locator(".side-b")).to_contain_text("B: department KPIs, levers changed")
+    page.locator(".cmp-levers-b").click()  # closed again: the maps in view
+    page.locator(".cmp-step").click()
+    expect(page.locator(".cmp-day")).to_have_text("Day 7")
     expect(page.locator(".side-a")).not_to_contain_text("levers changed")
     reps = page.locator(".field-reps input")
     reps.fill("1")
@@ -208,6 +211,7 @@ def test_compare_steps_both_settings_and_charts_the_difference(session, screensh
     table = page.locator(".reps-table").inner_text()
     assert not re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*[a-z][A-Za-z]*\b", table), table[:300]
     page.locator(".lang-en").click()
+    expect(page.locator(".nav-compare")).to_have_text("Compare")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=screenshots / "compare.png")
     session.offline()
