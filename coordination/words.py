@@ -98,6 +98,20 @@ def lever_help(path: str, lang: Lang = "en") -> str:
     return pair[1 if lang == "zh" else 0] if pair else ""
 
 
+def lever_paper(path: str, lang: Lang = "en") -> str:
+    """What the study reports about a lever, in ``lang`` ("" where it says nothing).
+
+    Example:
+        >>> lever_paper("centre.intake_seats")
+        "C town's centre has 15 intake and 5 dispatch seats; N town's has 2 staff for everything."
+    """
+    parts = path.split(".")
+    if parts[0] in ("departments", "inspectors", "meetings") and len(parts) == 3:
+        path = f"{parts[0]}.{parts[2]}"
+    pair = catalogue().get("lever_paper", {}).get(path)
+    return pair[1 if lang == "zh" else 0] if pair else ""
+
+
 def choice_label(value: str, lang: Lang = "en") -> str:
     """A lever setting (``department_kpis``) as a reader says it."""
     return say("choice", value, lang)

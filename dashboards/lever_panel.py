@@ -14,7 +14,7 @@ from typing import Any
 import solara
 from solara.alias import rv
 
-from coordination.words import Lang, Names, choice_label, lever_help, lever_label, t
+from coordination.words import Lang, Names, choice_label, lever_help, lever_label, lever_paper, t
 from dashboards.levers import (
     MEETING_KINDS,
     MEETING_NUMBERS,
@@ -86,17 +86,19 @@ def LeverField(spec: LeverSpec, settings: ExploreSettings, base: dict[str, Any],
 
 
 def help_text(spec: LeverSpec, lang: Lang) -> str:
-    """The tooltip of a lever: what it does and its unit, and for a number what is allowed.
+    """The tooltip of a lever: what it does and its unit, for a number what is allowed, and
+    what the study reports about it.
 
     Example:
         >>> from dashboards.levers import LeverSpec
-        >>> help_text(LeverSpec("centre.intake_seats", "int", low=0, high=1000), "zh")
+        >>> help_text(LeverSpec("centre.intake_seats", "int", low=0, high=1000), "zh").split(" 研究")[0]
         '中心负责受理、立案的人员(人)。 允许:0 至 1000'
     """
     text = lever_help(spec.path, lang)
     if spec.kind in ("int", "float"):
         text = f"{text} {t('allowed_range', lang, allowed=spec.allowed(lang))}".strip()
-    return text
+    study = lever_paper(spec.path, lang)
+    return f"{text} {t('the_study', lang, text=study)}" if study else text
 
 
 @solara.component

@@ -240,8 +240,9 @@ def test_a_range_with_an_open_end_is_said_as_it_is_in_both_languages():
     assert check_number(SCALE, "0.5") == (0.5, None)
 
 
-def test_every_lever_of_every_preset_says_what_it_does_in_both_languages():
-    from coordination.words import lever_help
+def test_every_lever_of_every_preset_says_what_it_does_and_what_the_study_reports():
+    from coordination.words import lever_help, lever_paper
+    from dashboards.lever_panel import help_text
     from institutions import list_presets
 
     for preset in list_presets():
@@ -249,3 +250,7 @@ def test_every_lever_of_every_preset_says_what_it_does_in_both_languages():
             for spec in specs:
                 en, zh = lever_help(spec.path, "en"), lever_help(spec.path, "zh")
                 assert en and zh and en != zh, (preset, section, spec.path)
+                en, zh = lever_paper(spec.path, "en"), lever_paper(spec.path, "zh")
+                assert en and zh and en != zh, (preset, section, spec.path)
+                assert help_text(spec, "en").endswith(f"The study: {en}")
+                assert help_text(spec, "zh").endswith(f"研究所述:{zh}")
