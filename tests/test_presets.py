@@ -107,18 +107,6 @@ def test_d_street_misses_professional_problems_and_disputes_escalate():
     assert mean_interval(escalations)[0] > 0
 
 
-@pytest.mark.slow
-def test_c_town_reproduces_its_february_2016_figures():
-    """The hotline figures of paper 一.(二).5.(2), as the mean over 30 seeds, each within the
-    tolerance its preset states (small counts get wider ones: their Poisson spread is large)."""
-    from experiments.calibration import check
-
-    table = check(load_preset("c_town"), seeds=30, workers=2)
-    for row in table.to_dict(orient="records"):
-        assert row["within"], (f"{row['measure']}: {row['mean']:.3g} against {row['target']:g} "
-                               f"(tolerance {row['tolerance']:.0%})")
-
-
 def test_calibrate_refuses_a_preset_without_targets():
     from tests.test_cli import gridgov
 

@@ -77,6 +77,9 @@ def test_a_bad_targets_file_is_named(tmp_path: Path):
 
 @pytest.mark.slow
 def test_every_declared_target_holds_over_20_seeds():
+    """Every target of experiments/targets.toml and every preset's own calibration targets (C
+    town's February 2016 hotline figures among them: this is where CI checks them), each mean
+    over seeds 1..20 within its tolerance."""
     result = runner.invoke(app, ["validate", "--seeds", "20", "--json"])
     card = json.loads(result.stdout)
     failing = [(r["id"], r["mean"]) for r in card["targets"] if not r["holds"]]
