@@ -61,6 +61,17 @@ def nice_ceiling(value: float, floor: float = 5.0) -> float:
     return 10.0 * power
 
 
+def grown(top: float, value: float) -> float:
+    """The axis top for a running total at ``value``: ``top`` while it holds it (with a little
+    room), else a round number about twice the total.
+
+    Example:
+        >>> grown(0, 3), grown(10, 8), grown(10, 9.8)
+        (10.0, 10, 20.0)
+    """
+    return top if top > 0 and value * 1.05 <= top else nice_ceiling(value * 2, floor=10.0)
+
+
 def horizon(day: float) -> float:
     """The x-axis end for a run at ``day``: 30 days, doubling as the run goes on."""
     end = 30.0
@@ -127,10 +138,12 @@ class LiveCharts:
     def _set_limits(self, s: dict[str, list[float]], switches: Sequence[tuple[int, str]]) -> None:
         day = s["day"][-1] if s["day"] else 0.0
         most_open = max(max(s["open_cases"], default=0), max(s["overdue_cases"], default=0))
+        before = self._limits[1] if self._limits else (0.0,) * 4
+        # running totals only grow: their axes double when outgrown, so that few steps redraw all
         counts = (nice_ceiling(most_open * 1.1),
-                  nice_ceiling(max(s["injuries"], default=0) * 1.1),
-                  nice_ceiling(max(max(s["declines"], default=0), max(s["paper_closures"], default=0)) * 1.1),
-                  nice_ceiling(max(s["cases_registered"], default=0) * 1.1))
+                  grown(before[1], max(s["injuries"], default=0)),
+                  grown(before[2], max(max(s["declines"], default=0), max(s["paper_closures"], default=0))),
+                  grown(before[3], max(s["cases_registered"], default=0)))
         trust = [v for v in s["resident_trust"] if np.isfinite(v)] or [0.5]
         low = math.floor((min(trust) - 0.01) * 20) / 20
         high = math.ceil((max(trust) + 0.01) * 20) / 20

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections import Counter
 
 import networkx as nx
@@ -68,6 +69,11 @@ def draw_referrals(graph: nx.DiGraph, labels: dict[str, str], *, lang: Lang = "e
     return fig
 
 
+def _ems(text: str) -> int:
+    """A label's width in half-ems: a CJK character is two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def draw_workload(orders: Counter[str], labels: dict[str, str], *, lang: Lang = "en",
                   width: float = 6.4) -> Figure:
     """The share of work orders each department (property managers together) received, with
@@ -81,13 +87,18 @@ def draw_workload(orders: Counter[str], labels: dict[str, str], *, lang: Lang = 
     lang = plot_lang(lang)
     total = sum(orders.values()) or 1
     keys = sorted(labels, key=lambda k: (-orders.get(k, 0), labels[k]))
-    fig = new_figure(width, 0.5 + 0.2 * len(keys))
+    names = [textwrap.shorten(labels[k], 60, placeholder="…") for k in keys]
+    height = 0.75 + 0.2 * len(keys)
+    fig = new_figure(width, height, layout=None)  # margins set here: a layout engine costs 100 ms
+    label_width = 0.1 + 7.5 / 72 * 0.5 * max((_ems(n) for n in names), default=1)  # inches
+    fig.subplots_adjust(left=min(0.6, label_width / width), right=0.96, top=1 - 0.35 / height,
+                        bottom=0.3 / height)
     ax = fig.subplots()
     ax.barh(range(len(keys)), [orders.get(k, 0) / total for k in keys], color="#3b5b92")
-    ax.set_yticks(range(len(keys)), [textwrap.shorten(labels[k], 60, placeholder="…") for k in keys],
-                  fontsize=7.5)
+    ax.set_yticks(range(len(keys)), names, fontsize=7.5)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"], fontsize=7.5)
-    ax.set_title(t("workload_title", lang), loc="left", fontsize=9.5)
+    fig.text(0.01, 1 - 0.08 / height, t("workload_title", lang), fontsize=9.5, fontweight="bold",
+             va="top")
     return fig

@@ -33,7 +33,7 @@ SEED = LeverSpec("seed", "int", low=0.0)
 SCALE = LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True)
 CASE = LeverSpec("case", "int", low=1.0)
 PLAY_SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}  # pause between days when playing, seconds
-NETWORK_DELAY_S = 0.4
+NETWORK_DELAY_S = 1.0  # the network and shares are drawn once the steps pause this long
 NOW_METRICS = ("open_cases", "overdue_cases", "cases_closed", "closure_rate", "real_resolution_rate",
                "injuries", "declines", "paper_closures", "resident_trust")
 
@@ -89,18 +89,16 @@ def RunSettings(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def DayCounter(ex: ExploreState, lang: Lang):
+def DayCounter(ex: ExploreState, lang: Lang, version: int):
     """The day the run has reached."""
-    _ = ex.version.value  # read: redrawn after each step
     solara.Text(t("day_n", lang, n=ex.run.day), classes=["day-counter"],
                 style={"font-size": "1.6rem", "font-weight": "700", "min-width": "7.5rem"})
 
 
 @solara.component
-def RunNotes(ex: ExploreState, lang: Lang):
+def RunNotes(ex: ExploreState, lang: Lang, version: int):
     """Settings waiting for Reset (or to be put in force), and what went wrong: beside the
     settings, so that the page does not move when they appear."""
-    _ = ex.version.value  # read: a switch, a reset or levers put in force all bump it
     run = ex.run
     edited = ex.settings.value
     if edited != run.settings:
@@ -117,7 +115,7 @@ def RunNotes(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def Controls(ex: ExploreState, lang: Lang):
+def Controls(ex: ExploreState, lang: Lang, version: int):
     """Step, play, pause, reset, and a reform switched on now."""
     playing = ex.playing.value
     reform, set_reform = solara.use_state("department_kpis")
@@ -132,7 +130,7 @@ def Controls(ex: ExploreState, lang: Lang):
     solara.use_effect(lambda: lambda: ex.playing.set(False), [])  # leaving the page pauses
 
     with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
-        DayCounter(ex, lang)
+        DayCounter(ex, lang, version)
         solara.Button(t("step", lang), icon_name="mdi-step-forward", on_click=lambda: ex.step(),
                       color="primary", disabled=playing, classes=["step-button"])
         solara.ToggleButtonsSingle(value=ex.days_per_step, dense=True, classes=["days-per-step"],
@@ -159,10 +157,9 @@ def Controls(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def TownView(ex: ExploreState, lang: Lang):
+def TownView(ex: ExploreState, lang: Lang, version: int):
     """The map, redrawn each step: point at a dot to see what it is, click it to open its case,
     double-click a grid to zoom on it."""
-    version = ex.version.value
     zoom, inspected = ex.zoom.value, ex.inspected.value
     run = ex.run
     town = solara.use_memo(lambda: TownMap(run.model, lang=lang), [id(run), lang])
@@ -193,9 +190,8 @@ def TownView(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def ChartsView(ex: ExploreState, lang: Lang):
+def ChartsView(ex: ExploreState, lang: Lang, version: int):
     """The live charts, redrawn each step."""
-    version = ex.version.value
     run = ex.run
     charts = solara.use_memo(lambda: LiveCharts(handler_labels(run.model, lang), lang=lang),
                              [id(run), lang])
@@ -205,9 +201,8 @@ def ChartsView(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def NowStrip(ex: ExploreState, lang: Lang):
+def NowStrip(ex: ExploreState, lang: Lang, version: int):
     """Today's figures in one line, and the reforms in force."""
-    _ = ex.version.value
     run = ex.run
     latest = run.history.latest()
     with solara.Row(style={"gap": "6px", "flex-wrap": "wrap", "align-items": "stretch"},
@@ -256,9 +251,8 @@ def troubled_cases(run: ExploreRun, lang: Lang, limit: int = 40, also: int | Non
 
 
 @solara.component
-def CaseInspector(ex: ExploreState, lang: Lang):
+def CaseInspector(ex: ExploreState, lang: Lang, version: int):
     """One case's whole history from the case log, told in words."""
-    version = ex.version.value
     run = ex.run
     chosen, set_chosen = ex.inspected.value, ex.inspected.set
     cases = solara.use_memo(lambda: troubled_cases(run, lang, also=chosen), [id(run), lang, version, chosen])
@@ -291,10 +285,9 @@ def CaseInspector(ex: ExploreState, lang: Lang):
 
 
 @solara.component
-def Referrals(ex: ExploreState, lang: Lang):
+def Referrals(ex: ExploreState, lang: Lang, version: int):
     """The referral network of cases that moved between departments, and who received the work
     orders."""
-    _ = ex.version.value
     run = ex.run
     hops = Counter(run.model.tally.hops)
     orders = Counter(run.model.tally.workload)
@@ -335,6 +328,8 @@ def Page():
     session = use_session()
     lang = session.lang.value
     ex = session.explore
+    # read here once and handed down: a step is one render pass, not one per part that shows it
+    version = ex.version.value
     tab, set_tab = ex.tab.value, ex.tab.set
     with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "nowrap"}):
         with solara.Column(style={"width": "290px", "flex": "0 0 290px", "gap": "4px",
@@ -342,21 +337,21 @@ def Page():
                                   "padding": "6px 4px 0 0"}, classes=["explore-settings"]):
             RunSettings(ex, lang)
             solara.Text(t("reset_help", lang), style={"font-size": "0.8rem", "color": "#666"})
-            RunNotes(ex, lang)
+            RunNotes(ex, lang, version)
             solara.Text(t("levers", lang), style={"font-weight": "700", "margin-top": "6px"})
             LeverPanel(ex.settings.value, ex.settings.set, lang)
         with solara.Column(style={"flex": "1 1 auto", "min-width": "0", "gap": "6px"}):
-            Controls(ex, lang)
-            NowStrip(ex, lang)
+            Controls(ex, lang, version)
+            NowStrip(ex, lang, version)
             with solara.Row(style={"gap": "12px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
                 with solara.Div(style={"flex": "42 1 0", "min-width": "0"}):
-                    TownView(ex, lang)
+                    TownView(ex, lang, version)
                 with solara.Div(style={"flex": "58 1 0", "min-width": "0"}):
-                    ChartsView(ex, lang)
+                    ChartsView(ex, lang, version)
             with rv.Tabs(v_model=tab, on_v_model=set_tab, height="36px"):
                 rv.Tab(children=[t("referrals", lang)])
                 rv.Tab(children=[t("case_inspector", lang)])
             if tab == 0:
-                Referrals(ex, lang)
+                Referrals(ex, lang, version)
             else:
-                CaseInspector(ex, lang)
+                CaseInspector(ex, lang, version)
