@@ -91,10 +91,14 @@ def lever_help(path: str, lang: Lang = "en") -> str:
         >>> lever_help("departments.cheng_guan.officers")
         'Officers of this department who handle work orders (people).'
     """
+    return _lever_text("lever_help", path, lang)
+
+
+def _lever_text(section: str, path: str, lang: Lang) -> str:
     parts = path.split(".")
     if parts[0] in ("departments", "inspectors", "meetings") and len(parts) == 3:
-        path = f"{parts[0]}.{parts[2]}"
-    pair = catalogue().get("lever_help", {}).get(path)
+        path = f"{parts[0]}.{parts[2]}"  # every department, team and meeting says the same
+    pair = catalogue().get(section, {}).get(path)
     return pair[1 if lang == "zh" else 0] if pair else ""
 
 
@@ -105,11 +109,7 @@ def lever_paper(path: str, lang: Lang = "en") -> str:
         >>> lever_paper("centre.intake_seats")
         "C town's centre has 15 intake and 5 dispatch seats; N town's has 2 staff for everything."
     """
-    parts = path.split(".")
-    if parts[0] in ("departments", "inspectors", "meetings") and len(parts) == 3:
-        path = f"{parts[0]}.{parts[2]}"
-    pair = catalogue().get("lever_paper", {}).get(path)
-    return pair[1 if lang == "zh" else 0] if pair else ""
+    return _lever_text("lever_paper", path, lang)
 
 
 def choice_label(value: str, lang: Lang = "en") -> str:
