@@ -166,7 +166,7 @@ class Street:
         self.id, self.district = street.id, district
         self.period_days = spec.period_days
         self.league, self.summon = spec.ranking, spec.summoning
-        self.city_kinds = {d.id for d in spec.departments if d.kinds}
+        self.city_departments = {d.id for d in spec.departments if d.kinds}
         self.shared = [d.id for d in spec.departments]
         cfg = street_config(spec, street, folder)
         for d in self.shared:
@@ -232,7 +232,7 @@ class Street:
         t = self.window
         counts = {"calls": t.calls,
                   "routed_to_city": sum(n for d, n in t.hotline_first.items()
-                                        if d in self.city_kinds),
+                                        if d in self.city_departments),
                   "cases_registered": t.registered, "counted": t.registered - t.excluded,
                   "cases_closed": t.closed, "closed_timed": len(t.hours_to_close),
                   "closed_on_time": t.closed_on_time, "closed_fixed": t.closed_fixed,
