@@ -131,6 +131,35 @@ def _branch(dept: SharedDepartment) -> dict[str, Any]:
             "response_hours": {"dist": "exponential", "mean": dept.response_hours}}
 
 
+def check_city(spec: CitySpec, folder: Path | None = None) -> dict[str, TownConfig]:
+    """Every street's town config, checked against the city's departments before anything runs;
+    :class:`ConfigError` naming the field if a street cannot be built.
+
+    Example:
+        >>> from institutions.city_spec import CitySpec
+        >>> spec = CitySpec.model_validate({"name": "c", "days": 30,
+        ...     "departments": [{"id": "fire", "officers": 4}],
+        ...     "districts": [{"id": "d", "streets": [{"id": "a", "preset": "n_town"}]}]})
+        >>> check_city(spec)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: departments.fire: street 'a' has no department 'fire' ...
+    """
+    configs = {s.id: street_config(spec, s, folder) for s in spec.streets()}
+    for i, dept in enumerate(spec.departments):
+        for street, cfg in configs.items():
+            if dept.id not in {d.id for d in cfg.departments}:
+                raise ConfigError(f"departments.{dept.id}: street '{street}' has no department "
+                                  f"'{dept.id}' and no kinds are routed to it; allowed: a "
+                                  "department of every street, or give it kinds")
+        known = {k.id for cfg in configs.values() for k in cfg.incident_kinds}
+        for kind in dept.kinds:
+            if kind not in known:
+                raise ConfigError(f"departments[{i}].kinds: '{kind}' is not an incident kind of "
+                                  f"any street; allowed: {', '.join(sorted(known))}")
+    return configs
+
+
 @dataclass(frozen=True)
 class SyncOrders:
     """What a street gets at a sync point: its stakes factor from the league table (None: not

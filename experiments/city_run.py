@@ -58,6 +58,7 @@ from coordination.city import (
     PUBLISHED,
     Street,
     SyncOrders,
+    check_city,
     city_row,
     league_table,
     ranked_in,
@@ -318,6 +319,7 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
     out, folder = Path(out), Path(folder or Path.cwd())
     names = [s.id for s in spec.streets()]
     counts = CityProgress(streets_total=len(names), periods_total=spec.periods)
+    check_city(spec, folder)  # a street that cannot be built is bad input, found here
     with ExitStack() as stack:
         client = None
         if workers != 0:  # connect before touching the folder: a missing cluster leaves nothing

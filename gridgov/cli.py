@@ -454,3 +454,7 @@ app.command()(analyze)
 from gridgov.cli_dashboard import dashboard  # noqa: E402
 
 app.command()(dashboard)
+
+from gridgov.cli_city import app as city_app  # noqa: E402
+
+app.add_typer(city_app, name="city")
