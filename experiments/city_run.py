@@ -310,7 +310,8 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
     """Run a city into the folder ``out``; ``workers=0`` runs it in this process without Dask.
 
     ``folder`` is where the spec's town files are (default: the current folder). ``progress``
-    is called after each street of each period and at each period's end.
+    is called once the streets are built (``period`` 0), after each street of each period, and
+    at each period's end (``street`` None).
     """
     if workers is not None and workers < 0:
         raise ConfigError(f"--workers: {workers} is not allowed; a whole number >= 0 (0: no Dask)")
@@ -348,6 +349,8 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
                 state = {"period": 0, "rows": None, "populations": populations}
                 _write_state(out, state)
             counts.periods_done = state["period"]
+            if progress:  # the streets are built (or were, before a resume)
+                progress(counts)
             last = state["rows"]
             for period in range(state["period"] + 1, spec.periods + 1):
                 orders, _ = sync_orders(spec, period, last, populations)
