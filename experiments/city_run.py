@@ -131,10 +131,22 @@ def checkpoint_path(run: str | Path, street: str, period: int) -> Path:
 
 
 def save_checkpoint(street: Street, run: str | Path) -> Path:
-    """Write the street's checkpoint atomically; remove the one before the last."""
+    """Write the street's checkpoint (a temporary file renamed into place: whole or not at all);
+    remove the one before the last.
+
+    Unlike the result tables, a checkpoint is not synced to disk: it must survive a killed
+    process, which the operating system's cache ensures, not a power cut (after which the run
+    resumes from an older one). An fsync per street and period cost more than the run itself
+    on this machine's disk."""
     path = checkpoint_path(run, street.id, street.period)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, lambda tmp: tmp.write_bytes(cloudpickle.dumps(street, protocol=5)))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(cloudpickle.dumps(street, protocol=5))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     checkpoint_path(run, street.id, street.period - 2).unlink(missing_ok=True)
     return path
 
@@ -248,8 +260,10 @@ class _Placement:
         self.populations = populations
         self.at: dict[str, str] = {}
 
-    def workers_for(self, client: Any, street: str) -> list[str]:
-        alive = list(client.scheduler_info()["workers"])
+    def workers_for(self, alive: list[str], street: str) -> list[str] | None:
+        """Where to run the street's next task (``alive``: the workers now; None: anywhere)."""
+        if not alive:  # between a worker's death and its restart: anywhere, when one is back
+            return None
         if self.at.get(street) not in alive:
             load = {w: 0 for w in alive}
             for s, w in self.at.items():
@@ -277,10 +291,14 @@ def _run_period(client: Any, ctx: CityContext, period: int, orders: dict[str, Sy
         return rows
     from distributed import as_completed
 
-    futures = {client.submit(advance, ctx, s, period, orders[s] if period else None,
-                             key=f"gridgov-city-{s}-{period}-{token}", pure=False,
-                             workers=placement.workers_for(client, s), allow_other_workers=True,
-                             retries=RETRIES): s for s in streets}
+    alive = sorted(client.nthreads())
+    futures = {}
+    for s in streets:
+        where = placement.workers_for(alive, s)
+        future = client.submit(advance, ctx, s, period, orders[s] if period else None,
+                               key=f"gridgov-city-{s}-{period}-{token}", pure=False, workers=where,
+                               allow_other_workers=where is not None, retries=RETRIES)
+        futures[future] = s
     rows = {}
     for future in as_completed(futures):
         s = futures[future]
