@@ -9,13 +9,21 @@
     (timed in the page, with a pause between clicks as a reader makes) until the day counter
     and both pictures have changed.
 
-Run: .venv/bin/python benchmarks/dashboard.py [--steps 120] [--clicks 20] [--no-browser]
+(c) Two sessions: two browser sessions on the same server, each with its own run of N town at
+    the dashboard's scale; Step timed in the first (to day counter, map and charts redrawn)
+    while the second is open and idle, then while the second plays.
+(d) The server's memory (resident set of the server process and its children) with 1, 3 and
+    10 sessions open, each having stepped its own run 30 days.
+
+Run: .venv/bin/python benchmarks/dashboard.py [--steps 120] [--clicks 20] [--sessions 1,3,10]
+     [--no-browser]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -107,12 +115,77 @@ def browser(clicks: int) -> None:
         context.close()
         chromium.close()
 
+def _server_rss_mb(port: int) -> float:
+    """Resident memory of the dashboard server on ``port`` and its children, in MB."""
+    import psutil
+
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "dashboard" in cmdline and re.search(rf"--port {port}\b", cmdline):
+            family = [proc, *proc.children(recursive=True)]
+            return sum(p.memory_info().rss for p in family) / 2**20
+    raise RuntimeError(f"no dashboard server on port {port}")
+
+
+def _open_explore(chromium, url: str):
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".town-map img", state="visible", timeout=120_000)
+    return context, page
+
+
+def _timed_steps(page, clicks: int, first_day: int) -> list[float]:
+    steps = []
+    for i in range(clicks):
+        time.sleep(PAUSE_S)  # a trainer reads between steps
+        steps.append(page.evaluate(STEP_IN_PAGE, f"Day {first_day + i + 1}") / 1000)
+    return steps
+
+
+def sessions(clicks: int, counts: list[int]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    with served(port) as url, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        print(f"  server memory with no session: {_server_rss_mb(port):.0f} MB")
+        (ctx_a, page_a), (ctx_b, page_b) = _open_explore(chromium, url), _open_explore(chromium, url)
+        print(_summary("  two sessions, the other idle: step to map and charts redrawn",
+                       _timed_steps(page_a, clicks, 0)))
+        page_b.locator(".play-button").click()
+        print(_summary("  two sessions, the other playing: step to map and charts redrawn",
+                       _timed_steps(page_a, clicks, clicks)))
+        page_b.locator(".pause-button").click()
+        open_ = [(ctx_a, page_a), (ctx_b, page_b)]
+        for count in sorted(counts):
+            while len(open_) < count:
+                open_.append(_open_explore(chromium, url))
+            for _, page in open_[:count]:
+                if page.locator(".day-counter").text_content() == "Day 0":
+                    page.locator(".days-per-step button", has_text="30").click()
+                    time.sleep(0.5)
+                    page.evaluate(STEP_IN_PAGE, "Day 30")
+            while len(open_) > count:
+                open_.pop()[0].close()
+            time.sleep(2)
+            rss = _server_rss_mb(port)
+            print(f"  server memory with {count} session{'s' if count > 1 else ''} open "
+                  f"(each run stepped 30 days): {rss:.0f} MB")
+        for context, _ in open_:
+            context.close()
+        chromium.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=120, help="in-process steps (days)")
     parser.add_argument("--clicks", type=int, default=20, help="Step presses in the browser")
+    parser.add_argument("--sessions", default="1,3,10",
+                        help="session counts for the server's memory, comma-separated")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
     args = parser.parse_args()
+    counts = [int(n) for n in args.sessions.split(",") if n.strip()]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"dashboard default scale: {DEFAULT_SCALE} of N town; {os.cpu_count()} cores; "
           f"load average {load} (other work on the machine slows every figure below)")
@@ -121,6 +194,8 @@ def main() -> None:
     if not args.no_browser:
         print("(b) through the browser (gridgov dashboard + chromium):")
         browser(args.clicks)
+        print(f"(c, d) two sessions on one server; the server's memory with {args.sessions} sessions:")
+        sessions(args.clicks, counts)
 
 
 if __name__ == "__main__":

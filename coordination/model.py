@@ -195,8 +195,8 @@ class JointEnforcementModel(mesa.Model):
         if compound is not None:
             x, y = self.compound_xy[compound]
             return (x + 0.1 * (u - 0.5), y + 0.1 * (v - 0.5))
-        gx, gy = self.grid_origin[grid]
-        return (gx + u, gy + v)
+        gx, gy = self.grid_origin[grid]  # inside the grid, clear of its border on the map
+        return (gx + 0.06 + 0.88 * u, gy + 0.06 + 0.88 * v)
 
     # -- the clock ---------------------------------------------------------------------------
     def step(self) -> None:

@@ -1,7 +1,8 @@
 """The dashboard app: four pages under one bar with the page links and the language switch.
 
 Serve it with ``gridgov dashboard`` (offline, loopback) or ``solara run dashboards/app.py``.
-Each browser session gets its own :class:`dashboards.session.Session`, made by the layout.
+Each browser session gets its own :class:`dashboards.session.Session`, made by the layout; a
+reload of the page keeps it (its runs, settings and language).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ table td, table th { font-size: 0.85rem; }
 @solara.component
 def Layout(children=()):
     """The bar (pages, language) above the page; one session per browser session."""
-    session = solara.use_memo(Session, [])
+    session = solara.use_memo(Session.of_page, [])  # a reload of the page keeps its session
     lang = session.lang.value
     router = solara.use_router()
     SessionContext.provide(session)

@@ -69,16 +69,13 @@ def horizon(day: float) -> float:
     return end
 
 
-def _short(label: str, n: int = 18) -> str:
-    return label if len(label) <= n else label[: n - 1] + "…"
-
-
 class LiveCharts:
     """Six panels of one run, redrawn cheaply each step: open and overdue cases; closure rate
-    against verified real resolution; injuries; trust; declines and closures on paper; workload
-    share by department. Dotted lines mark the days institutions changed during the run.
+    against verified real resolution; injuries; trust; declines and closures on paper; cases
+    registered and closed. Dotted lines mark the days institutions changed during the run. (Who
+    received the work orders is drawn beside the referral network, where its names fit.)
 
-    Axis limits grow in round steps, so most steps redraw only the lines and bars.
+    Axis limits grow in round steps, so most steps redraw only the lines.
 
     Example:
         >>> from dashboards.state import ExploreRun, ExploreSettings
@@ -93,9 +90,10 @@ class LiveCharts:
     LINES = (("open_cases", "open", "#1f77b4", 0), ("overdue_cases", "overdue", "#d62728", 0),
              ("closure_rate", "closure", "#2ca02c", 1), ("real_resolution_rate", "real", "#9467bd", 1),
              ("injuries", None, "#d62728", 2), ("resident_trust", None, "#17becf", 3),
-             ("declines", "declines", "#ff7f0e", 4), ("paper_closures", "paper", "#8c564b", 4))
+             ("declines", "declines", "#ff7f0e", 4), ("paper_closures", "paper", "#8c564b", 4),
+             ("cases_registered", "registered", "#1f77b4", 5), ("cases_closed", "closed", "#2ca02c", 5))
     TITLES = ("open_overdue", "closure_vs_real", "injuries_chart", "trust_chart", "declines_chart",
-              "workload_chart")  # panels left to right, top to bottom
+              "cases_chart")  # panels left to right, top to bottom
 
     def __init__(self, labels: dict[str, str], *, lang: Lang = "en", width: float = 6.2,
                  height: float = 5.0) -> None:
@@ -108,40 +106,31 @@ class LiveCharts:
             cols = ((0.075, 0.39), (0.585, 0.4))
             rows = (0.725, 0.405, 0.085)
             self.axes = [fig.add_axes((left, bottom, w, 0.215)) for bottom in rows for left, w in cols]
-            self.axes[5].set_position((0.77, 0.085, 0.215, 0.215))
             self.lines = {}
             for key, label, colour, panel in self.LINES:
                 (line,) = self.axes[panel].plot([], [], color=colour,
                                                 label=t(label, self.lang) if label else None,
                                                 drawstyle="steps-post" if key == "injuries" else "default")
                 self.lines[key] = line
-            for i, ax in enumerate(self.axes[:5]):
+            for i, ax in enumerate(self.axes):
                 ax.set_title(t(self.TITLES[i], self.lang), loc="left", fontsize=9.5)
-            self.axes[5].text(-0.86, 1.06, t(self.TITLES[5], self.lang), transform=self.axes[5].transAxes,
-                              fontsize=9.5, fontweight="bold", va="bottom")
-            for i in (0, 4):
+            for i in (0, 4, 5):
                 self.axes[i].legend(loc="upper left", frameon=False, borderaxespad=0.1, fontsize=7.5)
             self.axes[1].legend(loc="lower right", frameon=False, borderaxespad=0.1, fontsize=7.5)
-            self.axes[4].set_xlabel(t("day", self.lang), labelpad=1)
+            for i in (4, 5):
+                self.axes[i].set_xlabel(t("day", self.lang), labelpad=1)
             self.axes[1].set_ylim(0, 1.02)
-            bars_ax = self.axes[5]
-            self.keys = list(labels)
-            self.bars = bars_ax.barh(range(len(self.keys)), [0.0] * len(self.keys), color="#3b5b92")
-            bars_ax.set_yticks(range(len(self.keys)), [_short(labels[k], 16) for k in self.keys],
-                               fontsize=6.5)
-            bars_ax.set_xlim(0, 1)
-            bars_ax.set_xticks([0, 0.5, 1], ["0", "50%", "100%"])
-            bars_ax.invert_yaxis()
             self.switch_lines: list = []
         self.blit = BlitFigure(fig)
-        self.blit.animate(*self.lines.values(), *self.bars)
+        self.blit.animate(*self.lines.values())
 
     def _set_limits(self, s: dict[str, list[float]], switches: Sequence[tuple[int, str]]) -> None:
         day = s["day"][-1] if s["day"] else 0.0
         most_open = max(max(s["open_cases"], default=0), max(s["overdue_cases"], default=0))
         counts = (nice_ceiling(most_open * 1.1),
                   nice_ceiling(max(s["injuries"], default=0) * 1.1),
-                  nice_ceiling(max(max(s["declines"], default=0), max(s["paper_closures"], default=0)) * 1.1))
+                  nice_ceiling(max(max(s["declines"], default=0), max(s["paper_closures"], default=0)) * 1.1),
+                  nice_ceiling(max(s["cases_registered"], default=0) * 1.1))
         trust = [v for v in s["resident_trust"] if np.isfinite(v)] or [0.5]
         low = math.floor((min(trust) - 0.01) * 20) / 20
         high = math.ceil((max(trust) + 0.01) * 20) / 20
@@ -149,18 +138,19 @@ class LiveCharts:
         if limits == self._limits and tuple(switches) == self._switches:
             return
         self._limits, self._switches = limits, tuple(switches)
-        end, (open_top, injury_top, decline_top), low, high = limits
+        end, (open_top, injury_top, decline_top, case_top), low, high = limits
         with styled():
-            for ax in self.axes[:5]:
+            for ax in self.axes:
                 ax.set_xlim(0, end)
             self.axes[0].set_ylim(0, open_top)
             self.axes[2].set_ylim(0, injury_top)
             self.axes[3].set_ylim(low, high)
             self.axes[4].set_ylim(0, decline_top)
+            self.axes[5].set_ylim(0, case_top)
             for line in self.switch_lines:
                 line.remove()
             self.switch_lines = [ax.axvline(d, color="#444444", linestyle=":", linewidth=1)
-                                 for d, _ in switches for ax in self.axes[:5]]
+                                 for d, _ in switches for ax in self.axes]
         self.blit.invalidate()
 
     def png(self, history: History, switches: Sequence[tuple[int, str]] = ()) -> bytes:
@@ -169,9 +159,6 @@ class LiveCharts:
         self._set_limits(s, switches)
         for key, line in self.lines.items():
             line.set_data(s["day"], s[key])
-        share = history.workload_share
-        for key, bar in zip(self.keys, self.bars, strict=True):
-            bar.set_width(share.get(key, 0.0))
         return self.blit.png()
 
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 import networkx as nx
@@ -58,7 +59,35 @@ def draw_referrals(graph: nx.DiGraph, labels: dict[str, str], *, lang: Lang = "e
     nx.draw_networkx_edge_labels(graph, positions, ax=ax, connectionstyle="arc3,rad=0.15",
                                  edge_labels={(a, b): graph[a][b]["weight"] for a, b in graph.edges},
                                  font_size=8, font_family=family)
-    nx.draw_networkx_labels(graph, positions, ax=ax, font_size=8.5, font_family=family,
-                            labels={n: labels.get(n, n) for n in graph.nodes})
-    ax.margins(0.18)
+    for node, (x, y) in positions.items():  # names outside the circle, clear of the nodes
+        ax.text(1.2 * x, 1.2 * y, textwrap.fill(labels.get(node, node), 24), fontsize=8,
+                family=family, ha="left" if x > 0.2 else "right" if x < -0.2 else "center",
+                va="bottom" if y > 0.2 else "top" if y < -0.2 else "center")
+    ax.set_xlim(-1.9, 1.9)
+    ax.set_ylim(-1.45, 1.45)
+    return fig
+
+
+def draw_workload(orders: Counter[str], labels: dict[str, str], *, lang: Lang = "en",
+                  width: float = 6.4) -> Figure:
+    """The share of work orders each department (property managers together) received, with
+    its whole name, the most first.
+
+    Example:
+        >>> fig = draw_workload(Counter({"a": 3, "b": 1}), {"a": "Traffic police", "b": "Greening"})
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        ['Traffic police', 'Greening']
+    """
+    lang = plot_lang(lang)
+    total = sum(orders.values()) or 1
+    keys = sorted(labels, key=lambda k: (-orders.get(k, 0), labels[k]))
+    fig = new_figure(width, 0.5 + 0.2 * len(keys))
+    ax = fig.subplots()
+    ax.barh(range(len(keys)), [orders.get(k, 0) / total for k in keys], color="#3b5b92")
+    ax.set_yticks(range(len(keys)), [textwrap.shorten(labels[k], 60, placeholder="…") for k in keys],
+                  fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"], fontsize=7.5)
+    ax.set_title(t("workload_title", lang), loc="left", fontsize=9.5)
     return fig

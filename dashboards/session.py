@@ -1,9 +1,10 @@
 """Per-session state: each browser session has its own runs, settings and language.
 
-The app's layout creates one :class:`Session` per browser session (``solara.use_memo`` in the
-layout component, which lives as long as the page) and hands it to the pages through
-:data:`SessionContext`. Nothing here is module-level state: one visitor's play, reset or
-settings never reach another's.
+The app's layout creates one :class:`Session` per page (``solara.use_memo`` in the layout
+component, which lives as long as the page) and hands it to the pages through
+:data:`SessionContext`. One visitor's play, reset or settings never reach another's. The one
+module-level object, :data:`KEPT`, hands a reloaded page what its browser's old page left
+(:class:`Keeper`): a reload keeps the session's runs, settings and language.
 
 Models are mutated in place; ``version`` counters tell the components that read them to redraw.
 """
@@ -11,6 +12,8 @@ Models are mutated in place; ``version`` counters tell the components that read 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +22,76 @@ import solara
 from coordination.words import Lang
 from dashboards.state import DEFAULT_SCALE, ExploreRun, ExploreSettings
 from institutions import ConfigError
+
+
+class Keeper:
+    """What a browser session keeps across a reload of its page: the values of its reactive
+    variables (by name) and its runs. A reload makes a new page (a new Solara kernel, whose
+    reactive variables start afresh); the new page's :class:`Session` starts from these.
+
+    Example:
+        >>> keeper = Keeper()
+        >>> keeper.values["explore.days_per_step"] = 7
+        >>> keep = keeper.scope("explore")
+        >>> keep("days_per_step", 1).value, keep("tab", 0).value
+        (7, 0)
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def scope(self, prefix: str) -> Callable[..., solara.Reactive]:
+        """``keep(name, default, **reactive_options)``: a reactive variable that starts from the
+        kept value of ``prefix.name`` (else ``default``) and keeps each new value."""
+        def keep(name: str, default: Any, **options: Any) -> solara.Reactive:
+            key = f"{prefix}.{name}"
+            variable = solara.reactive(self.values.get(key, default), **options)
+            variable.subscribe(lambda value: self.values.__setitem__(key, value))
+            return variable
+        return keep
+
+
+class KeptSessions:
+    """The :class:`Keeper` of each open page, by browser session (its cookie), so that a page
+    reloaded in the same browser takes up the keeper its old page left; a second tab open at
+    the same time gets its own. Keepers of closed pages are dropped beyond ``spare`` (the
+    oldest first): each holds its runs' models in memory."""
+
+    def __init__(self, spare: int = 6, wait_s: float = 3.0) -> None:
+        self.spare, self.wait_s = spare, wait_s
+        self._lock = threading.Lock()
+        self._pages: dict[str, tuple[str, Keeper]] = {}  # kernel id -> (session id, keeper)
+
+    @staticmethod
+    def _open(kernel_id: str) -> bool:
+        """Whether the page of a kernel is still connected."""
+        from solara.server import kernel_context
+
+        context = kernel_context.contexts.get(kernel_id)
+        return (context is not None and not context.closed_event.is_set() and any(
+            status == kernel_context.PageStatus.CONNECTED for status in context.page_status.values()))
+
+    def take(self, session_id: str, kernel_id: str) -> Keeper:
+        """The keeper for a new page: the one a closed page of the same browser left, else new."""
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            with self._lock:
+                mine = [k for k, (sid, _) in self._pages.items() if sid == session_id and k != kernel_id]
+                closed = [k for k in mine if not self._open(k)]
+                if closed or not mine or time.monotonic() >= deadline:
+                    keeper = self._pages.pop(closed[-1])[1] if closed else Keeper()
+                    self._pages[kernel_id] = (session_id, keeper)
+                    self._drop_spare()
+                    return keeper
+            time.sleep(0.1)  # a reload: the old page may not have said goodbye yet
+
+    def _drop_spare(self) -> None:
+        closed = [k for k in self._pages if not self._open(k)]
+        for kernel_id in closed[: max(0, len(closed) - self.spare)]:
+            del self._pages[kernel_id]
+
+
+KEPT = KeptSessions()
 
 
 class Pacer:
@@ -44,16 +117,29 @@ class Pacer:
 class ExploreState:
     """The Explore page: settings being edited, the run, and whether it is playing."""
 
-    def __init__(self, scale: float = DEFAULT_SCALE) -> None:
+    def __init__(self, scale: float = DEFAULT_SCALE, keeper: Keeper | None = None) -> None:
         self.lock = threading.RLock()
         self.pacer = Pacer()
-        self.settings = solara.reactive(ExploreSettings(scale=scale))
+        self._kept = keeper or Keeper()
+        keep = self._kept.scope("explore")
+        self.settings = keep("settings", ExploreSettings(scale=scale))
         self.version = solara.reactive(0)
         self.playing = solara.reactive(False)
-        self.days_per_step = solara.reactive(1)
-        self.message = solara.reactive("")
+        self.days_per_step = keep("days_per_step", 1)
+        self.speed = keep("speed", "normal")  # how fast Play goes: dashboards.pages.explore.PLAY_SPEEDS
+        self.message = keep("message", "")
         self.resets = solara.reactive(0)  # Reset pressed: the fields start afresh, their messages gone
-        self._run: ExploreRun | None = None
+        self.inspected = keep("inspected", None)  # the case opened in the case inspector (ringed)
+        self.zoom = keep("zoom", None)  # the grid the map shows close up (None: the town)
+        self.tab = keep("tab", 0)  # 0 referral network, 1 case inspector
+
+    @property
+    def _run(self) -> ExploreRun | None:
+        return self._kept.values.get("explore.run")
+
+    @_run.setter
+    def _run(self, run: ExploreRun) -> None:
+        self._kept.values["explore.run"] = run  # a page reload keeps it
 
     @property
     def run(self) -> ExploreRun:
@@ -83,8 +169,15 @@ class ExploreState:
         with self.lock:
             self._run = run
         self.message.value = ""
+        self.inspected.value = None
+        self.zoom.value = None
         self.resets.value += 1
         self.bump()
+
+    def inspect(self, case_id: int) -> None:
+        """Open a case in the case inspector (a dot clicked on the map)."""
+        self.inspected.value = int(case_id)
+        self.tab.value = 1
 
     def apply_levers(self) -> None:
         """Put the levers being edited in force in the running model."""
@@ -131,43 +224,61 @@ def setting_label(reforms: tuple[str, ...]) -> str:
 class CompareState:
     """The Compare page: two settings, their runs side by side, and replications."""
 
-    def __init__(self, scale: float = DEFAULT_SCALE) -> None:
+    def __init__(self, scale: float = DEFAULT_SCALE, keeper: Keeper | None = None) -> None:
         self.lock = threading.RLock()
         self.pacer = Pacer()
-        self.scale = scale
-        self.preset = solara.reactive("n_town")
-        self.seed = solara.reactive(1)
-        self.reforms_a = solara.reactive(())
-        self.reforms_b = solara.reactive(("department_kpis",))
+        self._kept = keeper or Keeper()
+        keep = self._kept.scope("compare")
+        self.preset = keep("preset", "n_town")
+        self.seed = keep("seed", 1)
+        self.scale = keep("scale", scale)
+        self.reforms_a = keep("reforms_a", ())
+        self.reforms_b = keep("reforms_b", ("department_kpis",))
+        self.overrides_a = keep("overrides_a", {})  # levers of A set away from the preset's
+        self.overrides_b = keep("overrides_b", {})
         self.version = solara.reactive(0)
         self.playing = solara.reactive(False)
-        self.days_per_step = solara.reactive(7)
-        self.message = solara.reactive("")
-        self.reps = solara.reactive(10)
-        self.days = solara.reactive(90)
+        self.days_per_step = keep("days_per_step", 7)
+        self.message = keep("message", "")
+        self.reps = keep("reps", 10)
+        self.days = keep("days", 90)
         self.progress = solara.reactive(None)  # (runs done, runs in all, seconds left)
-        self.summary = solara.reactive(None)  # (reforms A, reforms B, summary) once computed
-        self._pair: Pair | None = None
+        self.summary = keep("summary", None)  # (settings A, settings B, summary) once computed
 
-    def settings(self, reforms: tuple[str, ...]) -> ExploreSettings:
-        return ExploreSettings(preset=self.preset.value, seed=self.seed.value, scale=self.scale,
-                               reforms=tuple(reforms))
+    @property
+    def _pair(self) -> Pair | None:
+        return self._kept.values.get("compare.pair")
+
+    @_pair.setter
+    def _pair(self, pair: Pair) -> None:
+        self._kept.values["compare.pair"] = pair  # a page reload keeps it
+
+    def settings(self, side: str) -> ExploreSettings:
+        """The settings of side ``"a"`` or ``"b"``: the same town, seed and scale; its own
+        reforms and levers."""
+        reforms, overrides = ((self.reforms_a, self.overrides_a) if side == "a"
+                              else (self.reforms_b, self.overrides_b))
+        return ExploreSettings(preset=self.preset.value, seed=self.seed.value, scale=self.scale.value,
+                               reforms=tuple(reforms.value), overrides=dict(overrides.value))
+
+    def set_levers(self, side: str) -> Callable[[ExploreSettings], None]:
+        """What a side's lever panel calls with the settings edited."""
+        overrides = self.overrides_a if side == "a" else self.overrides_b
+        return lambda settings: overrides.set(dict(settings.overrides))
 
     @property
     def pair(self) -> Pair:
         """The two runs, built the first time they are needed."""
         with self.lock:
             if self._pair is None:
-                self._pair = Pair(ExploreRun(self.settings(self.reforms_a.value)),
-                                  ExploreRun(self.settings(self.reforms_b.value)))
+                self._pair = Pair(ExploreRun(self.settings("a")), ExploreRun(self.settings("b")))
             return self._pair
 
     def reset(self) -> None:
         """Start both runs over with the settings chosen."""
         self.playing.value = False
         try:
-            pair = Pair(ExploreRun(self.settings(self.reforms_a.value)),
-                        ExploreRun(self.settings(self.reforms_b.value)))
+            pair = Pair(ExploreRun(self.settings("a")), ExploreRun(self.settings("b")))
         except ConfigError as exc:
             self.message.value = str(exc)
             return
@@ -192,20 +303,21 @@ def _same(a: Any, b: Any) -> bool:
 class TrainState:
     """The Train page: the scenario, its story, the event shown, and a replay under a reform."""
 
-    def __init__(self) -> None:
+    def __init__(self, keeper: Keeper | None = None) -> None:
         self.lock = threading.RLock()
-        self.scenario = solara.reactive("manhole")
-        self.seed = solara.reactive(1)
-        self.story = solara.reactive(None, equals=_same)  # experiments.scenarios.Story
-        self.index = solara.reactive(0)  # the timeline event shown (of all its events)
-        self.key_only = solara.reactive(False)  # the timeline's turning points only
-        self.reps = solara.reactive(20)  # seeds for the failure probability
-        self.rates = solara.reactive(None)  # (scenario, seed, reform, failure_rates) once run
+        keep = (keeper or Keeper()).scope("train")
+        self.scenario = keep("scenario", "manhole")
+        self.seed = keep("seed", 1)
+        self.story = keep("story", None, equals=_same)  # experiments.scenarios.Story
+        self.index = keep("index", 0)  # the timeline event shown (of all its events)
+        self.key_only = keep("key_only", False)  # the timeline's turning points only
+        self.reps = keep("reps", 20)  # seeds for the failure probability
+        self.rates = keep("rates", None)  # (scenario, seed, reform, failure_rates) once run
         self.rates_progress = solara.reactive(None)  # (runs done, runs in all)
-        self.reform = solara.reactive("")
-        self.reform_story = solara.reactive(None, equals=_same)
-        self.own = solara.reactive({})  # scenarios opened from files this session, by name
-        self.file_message = solara.reactive("")
+        self.reform = keep("reform", "")
+        self.reform_story = keep("reform_story", None, equals=_same)
+        self.own = keep("own", {})  # scenarios opened from files this session, by name
+        self.file_message = keep("file_message", "")
         self.replay: Any = None  # the scenario's model, advanced to the event shown
         self.replay_incident: Any = None  # the planted problem in that model
         self.town: Any = None  # (model, language, its TownMap)
@@ -214,13 +326,14 @@ class TrainState:
 class SweepState:
     """The Sweep results page: the folder typed in and what was read from it."""
 
-    def __init__(self) -> None:
-        self.folder = solara.reactive("")
-        self.loaded = solara.reactive(None, equals=_same)  # a dashboards.sweep_data.Sweep
-        self.message = solara.reactive("")
-        self.metric = solara.reactive("")
-        self.x = solara.reactive("")
-        self.y = solara.reactive("")
+    def __init__(self, keeper: Keeper | None = None) -> None:
+        keep = (keeper or Keeper()).scope("sweep")
+        self.folder = keep("folder", "")
+        self.loaded = keep("loaded", None, equals=_same)  # a dashboards.sweep_data.Sweep
+        self.message = keep("message", "")
+        self.metric = keep("metric", "")
+        self.x = keep("x", "")
+        self.y = keep("y", "")
 
     def show(self, sweep: Any) -> None:
         """Open ``sweep``: the metric and parameters chosen for the last one are kept where this
@@ -239,12 +352,20 @@ class SweepState:
 class Session:
     """Everything one browser session owns."""
 
-    def __init__(self, lang: Lang = "en", scale: float = DEFAULT_SCALE) -> None:
-        self.lang = solara.reactive(lang)
-        self.explore = ExploreState(scale)
-        self.compare = CompareState(scale)
-        self.train = TrainState()
-        self.sweep = SweepState()
+    def __init__(self, lang: Lang = "en", scale: float = DEFAULT_SCALE,
+                 keeper: Keeper | None = None) -> None:
+        self.keeper = keeper or Keeper()
+        self.lang = self.keeper.scope("session")("lang", lang)
+        self.explore = ExploreState(scale, self.keeper)
+        self.compare = CompareState(scale, self.keeper)
+        self.train = TrainState(self.keeper)
+        self.sweep = SweepState(self.keeper)
+
+    @classmethod
+    def of_page(cls) -> Session:
+        """The session of the page being opened: the one this browser had before a reload of
+        the page (its runs, settings and language), else a new one."""
+        return cls(keeper=KEPT.take(solara.get_session_id(), solara.get_kernel_id()))
 
 
 SessionContext = solara.create_context(None)

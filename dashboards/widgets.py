@@ -1,8 +1,10 @@
 """Small Solara widgets the pages share: a number field that says what is wrong in place, a
-choice with translated labels, a PNG image that scales to its column, a simple table."""
+choice with translated labels, a PNG image that scales to its column, a map picture that knows
+its dots (hover, click, double-click), a simple table."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 
 import ipywidgets
@@ -74,6 +76,29 @@ def PngImage(data: bytes, width: str = "100%", max_width: str = "none", classes:
     """PNG bytes shown at the column's width (the figure keeps its aspect ratio)."""
     with solara.Div(classes=list(classes), style={"max-width": max_width, "width": width}):
         rw.Image(value=data, format="png", layout=ipywidgets.Layout(width="100%", height="auto"))
+
+
+@solara.component_vue("map_image.vue")
+def _MapImage(src: str, dots: list, event_pick: Callable[[int], None] | None = None,
+              event_zoom: Callable[[list], None] | None = None):
+    pass
+
+
+@solara.component
+def MapImage(data: bytes, dots: list, on_pick: Callable[[int], None] | None = None,
+             on_zoom: Callable[[float, float], None] | None = None, max_width: str = "none",
+             classes: Sequence[str] = ()):
+    """A PNG map with its dots: pointing at a dot shows its text (in the browser, no round trip),
+    clicking one calls ``on_pick(case id)``, a double-click ``on_zoom(x, y)``.
+
+    ``dots`` are ``[x, y, text, case id or None]``, ``x, y`` fractions of the picture's width and
+    height from its top left corner (:meth:`dashboards.town_map.TownMap.dots`).
+    """
+    src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    with solara.Div(classes=list(classes), style={"max-width": max_width, "width": "100%"}):
+        _MapImage(src=src, dots=dots, event_pick=on_pick or (lambda _: None),
+                  event_zoom=(lambda xy: on_zoom(float(xy[0]), float(xy[1]))) if on_zoom
+                  else (lambda _: None))
 
 
 @solara.component

@@ -76,7 +76,8 @@ def run_metrics(config: TownConfig, *, days: int, scale: float, seed: Any,
     return model.metrics()
 
 
-def _execute(run: Run) -> dict:
+def execute_run(run: Run) -> dict:
+    """One run's metrics as a row: its setting, seed and metrics (shares flattened)."""
     metrics = run_metrics(run.config, days=run.days, scale=run.scale, seed=run.seed,
                           reforms=run.reforms())
     shares = metrics.pop("workload_share")
@@ -137,7 +138,7 @@ def run_replications(settings: Sequence[str], *, reps: int = 30, days: int = 365
     cfg = config if config is not None else load_preset("n_town")
     labels = [check_setting(s) for s in settings]
     runs = [Run(label, seed + i, days, scale, cfg) for label in labels for i in range(reps)]
-    frame = pd.DataFrame(run_all(_execute, runs, workers=workers, progress=progress,
+    frame = pd.DataFrame(run_all(execute_run, runs, workers=workers, progress=progress,
                                  start_method=start_method))
     share_cols = [c for c in frame.columns if c.startswith("workload_share.")]
     frame[share_cols] = frame[share_cols].fillna(0.0)

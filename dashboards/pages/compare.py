@@ -1,9 +1,9 @@
 """Compare: two settings side by side on the same seed and the same incidents.
 
-Both runs are the same town with the same seed, so they face the same incidents (common random
-numbers); only the reforms differ. The difference B − A is charted as it unfolds, and the
-replication summary is the one ``gridgov compare`` prints: means with 95% intervals and the
-paired difference over the same seeds.
+Both runs are the same town with the same seed and scale, so they face the same incidents
+(common random numbers); only the reforms and levers differ. The difference B − A is charted as
+it unfolds, and the replication summary is the one ``gridgov compare`` prints: means with 95%
+intervals and the paired difference over the same seeds.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ from solara.alias import rv
 from coordination.words import Lang, metric_label, reform_label, t
 from dashboards.charts import DifferenceCharts
 from dashboards.figures import plot_lang, render
+from dashboards.lever_panel import LeverPanel
 from dashboards.levers import LeverSpec
-from dashboards.pages.explore import SEED, fmt, town_name
+from dashboards.pages.explore import SCALE, SEED, fmt, town_name
 from dashboards.session import CompareState, setting_label, use_session
-from dashboards.state import DEFAULT_SCALE, ExploreRun
+from dashboards.state import ExploreRun, ExploreSettings
 from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
-from experiments import BASELINE, run_replications, summarise
+from experiments import BASELINE, summarise
 from experiments.compare import SUMMARY_METRICS
+from experiments.replications import Run, execute_run, run_all
 from gridgov.compare_brief import COLOURS, forest_figure, verdicts
-from institutions import REFORMS, list_presets, load_preset
+from institutions import REFORMS, list_presets
 
 REPS = LeverSpec("reps", "int", low=2.0, high=100.0)
 DAYS = LeverSpec("days", "int", low=1.0, high=730.0)
@@ -62,24 +64,36 @@ class Cancelled(Exception):
     """The replications were cancelled from the page."""
 
 
-def replications(preset: str, seed: int, a: tuple[str, ...], b: tuple[str, ...], *, reps: int,
-                 days: int, scale: float = DEFAULT_SCALE, workers: int = 1,
+def replications(a: ExploreSettings, b: ExploreSettings, *, reps: int, days: int, workers: int = 1,
                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """The summary of ``gridgov compare`` for A (as ``baseline``) and B (as ``B``) over ``reps``
-    seeds from ``seed``, the same for both, so that B − A is paired; ``workers`` processes.
+    """The summary of ``gridgov compare`` for A (as ``baseline``) and B (as ``B``), each with its
+    reforms and levers, on A's town and scale over ``reps`` seeds from A's seed, the same for
+    both, so that B − A is paired; ``workers`` processes.
 
     Example:
-        >>> summary = replications("n_town", 1, (), ("centre_authority",), reps=2, days=3,
-        ...                        scale=0.02)
+        >>> a = ExploreSettings(seed=1, scale=0.02)
+        >>> b = ExploreSettings(seed=1, scale=0.02, overrides={"institutions.authority.kind": "command"})
+        >>> summary = replications(a, b, reps=2, days=3)
         >>> sorted(set(summary["setting"])), summary["metric"].iloc[0]
         (['B', 'baseline'], 'cases_reported')
     """
-    label_a, label_b = setting_label(a), setting_label(b)
-    runs = run_replications([label_a, label_b], reps=reps, days=days, scale=scale, seed=seed,
-                            config=load_preset(preset), workers=workers, progress=progress,
-                            start_method="forkserver")
-    runs["setting"] = runs["setting"].map({label_a: BASELINE, label_b: "B"})
+    jobs = [Run(setting_label(side.reforms), a.seed + i, days, a.scale, side.config())
+            for side in (a, b) for i in range(reps)]
+    runs = pd.DataFrame(run_all(execute_run, jobs, workers=workers, progress=progress,
+                                start_method="forkserver"))
+    runs["setting"] = [BASELINE] * reps + ["B"] * reps  # run_all keeps the jobs' order
     return summarise(runs, SUMMARY_METRICS)
+
+
+def side_label(settings: ExploreSettings, lang: Lang) -> str:
+    """A side as the page names it: its reforms, and "levers changed" if any lever is.
+
+    Example:
+        >>> side_label(ExploreSettings(reforms=("training",), overrides={"seed_x": 1}), "en")
+        'training, levers changed'
+    """
+    label = reform_label(setting_label(settings.reforms), lang)
+    return label + t("levers_changed", lang) if settings.overrides else label
 
 
 def table_rows(summary: pd.DataFrame, lang: Lang) -> tuple[list[tuple[str, ...]], list[str]]:
@@ -137,7 +151,7 @@ def Replications(cmp: CompareState, lang: Lang):
     def work() -> None:
         cancel.clear()
         reps, days = cmp.reps.value, cmp.days.value
-        a, b = cmp.reforms_a.value, cmp.reforms_b.value
+        a, b = cmp.settings("a"), cmp.settings("b")
         started = time.monotonic()
         cmp.progress.value = (0, 2 * reps, math.nan)
 
@@ -148,8 +162,7 @@ def Replications(cmp: CompareState, lang: Lang):
             cmp.progress.value = (done, of, elapsed / done * (of - done))
 
         try:
-            summary = replications(cmp.preset.value, cmp.seed.value, a, b, reps=reps, days=days,
-                                   scale=cmp.scale, workers=WORKERS, progress=tick)
+            summary = replications(a, b, reps=reps, days=days, workers=WORKERS, progress=tick)
         except Cancelled:
             cmp.progress.value = None
             return
@@ -187,8 +200,7 @@ def Replications(cmp: CompareState, lang: Lang):
         a, b, summary = result
         rows, marks = table_rows(summary, lang)
         solara.Text(t("reps_help", lang), style={"font-size": "0.85rem"})
-        label_a = reform_label(setting_label(a), lang)
-        label_b = reform_label(setting_label(b), lang)
+        label_a, label_b = side_label(a, lang), side_label(b, lang)
         with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "wrap"}):
             with solara.Div(style={"flex": "1 1 560px"}):
                 Table([t("metric", lang), f"A: {label_a}", f"B: {label_b}", "B − A"], rows,
@@ -229,6 +241,7 @@ def Page():
             ChoiceField(t("preset", lang), cmp.preset.value, list_presets(), cmp.preset.set,
                         names=lambda name: town_name(name, lang), classes=["cmp-preset"])
         NumberField(t("seed", lang), cmp.seed.value, set_seed, SEED, lang, width="90px")
+        NumberField(t("scale", lang), cmp.scale.value, cmp.scale.set, SCALE, lang, width="150px")
         ReformPicker(t("setting_a", lang), cmp.reforms_a.value, cmp.reforms_a.set, lang, "cmp-a")
         ReformPicker(t("setting_b", lang), cmp.reforms_b.value, cmp.reforms_b.set, lang, "cmp-b")
         solara.Button(t("reset", lang), icon_name="mdi-restart", on_click=cmp.reset, outlined=True,
@@ -245,17 +258,22 @@ def Page():
             solara.Button(t("play", lang), icon_name="mdi-play", on_click=lambda: cmp.playing.set(True),
                           classes=["cmp-play"])
         solara.Text(t("same_seed", lang), style={"font-size": "0.85rem", "color": "#555"})
-    pending = (cmp.settings(cmp.reforms_a.value) != pair.a.settings
-               or cmp.settings(cmp.reforms_b.value) != pair.b.settings)
+    with rv.ExpansionPanels(multiple=True, flat=True, class_="cmp-levers",
+                            style_="max-width: 1020px"):
+        for side in ("a", "b"):
+            with rv.ExpansionPanel():
+                rv.ExpansionPanelHeader(children=[t(f"levers_{side}", lang)], class_=f"cmp-levers-{side}",
+                                        style_="min-height: 36px; padding: 4px 12px; font-weight: 600")
+                with rv.ExpansionPanelContent():
+                    LeverPanel(cmp.settings(side), cmp.set_levers(side), lang)
+    pending = cmp.settings("a") != pair.a.settings or cmp.settings("b") != pair.b.settings
     if pending:
         solara.Warning(t("reset_help", lang), dense=True)
     if cmp.message.value:
         solara.Error(cmp.message.value, dense=True)
     with solara.Row(style={"gap": "16px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
-        Side(f"A: {reform_label(setting_label(pair.a.settings.reforms), lang)}", pair.a, version, lang,
-             "side-a")
-        Side(f"B: {reform_label(setting_label(pair.b.settings.reforms), lang)}", pair.b, version, lang,
-             "side-b")
+        Side(f"A: {side_label(pair.a.settings, lang)}", pair.a, version, lang, "side-a")
+        Side(f"B: {side_label(pair.b.settings, lang)}", pair.b, version, lang, "side-b")
     solara.Text(t("difference", lang), style={"font-weight": "700", "font-size": "1.05rem"})
     PngImage(diff_image, max_width="1020px", classes=["difference-chart"])
     Replications(cmp, lang)

@@ -22,17 +22,17 @@ from dashboards.charts import LiveCharts, handler_labels
 from dashboards.figures import render
 from dashboards.lever_panel import LeverPanel
 from dashboards.levers import LeverSpec
-from dashboards.referral_network import draw_referrals, referral_graph
+from dashboards.referral_network import draw_referrals, draw_workload, referral_graph
 from dashboards.session import ExploreState, use_session
 from dashboards.state import ExploreRun, ExploreSettings
 from dashboards.town_map import TownMap
-from dashboards.widgets import ChoiceField, NumberField, PngImage, Table
+from dashboards.widgets import ChoiceField, MapImage, NumberField, PngImage, Table
 from institutions import REFORMS, list_presets, load_preset
 
 SEED = LeverSpec("seed", "int", low=0.0)
 SCALE = LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True)
 CASE = LeverSpec("case", "int", low=1.0)
-PLAY_INTERVAL_S = 0.05
+PLAY_SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}  # pause between days when playing, seconds
 NETWORK_DELAY_S = 0.4
 NOW_METRICS = ("open_cases", "overdue_cases", "cases_closed", "closure_rate", "real_resolution_rate",
                "injuries", "declines", "paper_closures", "resident_trust")
@@ -98,18 +98,15 @@ def DayCounter(ex: ExploreState, lang: Lang):
 
 @solara.component
 def RunNotes(ex: ExploreState, lang: Lang):
-    """Institutions changed during the run, settings waiting for Reset, and what went wrong."""
+    """Settings waiting for Reset (or to be put in force), and what went wrong: beside the
+    settings, so that the page does not move when they appear."""
     _ = ex.version.value  # read: a switch, a reset or levers put in force all bump it
     run = ex.run
-    if run.switches:
-        solara.Text(t("switched_on", lang) + ": " + "; ".join(
-            f"{t('day_n', lang, n=d)} {reform_label(r, lang) if r != 'levers' else t('levers', lang)}"
-            for d, r in run.switches), style={"color": "#5e35b1"})
     edited = ex.settings.value
     if edited != run.settings:
         town_changed = any(getattr(edited, f) != getattr(run.settings, f)
                            for f in ("preset", "seed", "scale"))
-        with solara.Row(style={"align-items": "center", "gap": "8px"}):
+        with solara.Column(style={"gap": "2px", "margin": "4px 0"}):
             solara.Warning(t("pending_reset" if town_changed else "pending", lang), dense=True,
                            classes=["pending-note"])
             if not town_changed:  # the town, seed and scale cannot change during a run
@@ -129,7 +126,7 @@ def Controls(ex: ExploreState, lang: Lang):
         while ex.playing.value:
             ex.step(1)
             ex.pacer.wait(ex.version.value)  # the page has drawn it: no steps pile up
-            time.sleep(PLAY_INTERVAL_S)
+            time.sleep(PLAY_SPEEDS[ex.speed.value])
 
     solara.lab.use_task(play_loop, dependencies=[playing], prefer_threaded=True)
     solara.use_effect(lambda: lambda: ex.playing.set(False), [])  # leaving the page pauses
@@ -147,6 +144,10 @@ def Controls(ex: ExploreState, lang: Lang):
         else:
             solara.Button(t("play", lang), icon_name="mdi-play", on_click=lambda: ex.playing.set(True),
                           classes=["play-button"])
+        solara.ToggleButtonsSingle(value=ex.speed, dense=True, classes=["play-speed"],
+                                   children=[solara.Button(t(f"speed_{k}", lang), value=k,
+                                                           classes=[f"speed-{k}"])
+                                             for k in PLAY_SPEEDS])
         solara.Button(t("reset", lang), icon_name="mdi-restart", on_click=ex.reset, outlined=True,
                       classes=["reset-button"])
         with solara.Row(style={"align-items": "center", "gap": "4px", "margin-left": "12px"}):
@@ -155,17 +156,40 @@ def Controls(ex: ExploreState, lang: Lang):
                             names=lambda r: reform_label(r, lang), classes=["reform-select"])
             solara.Button(t("switch_on", lang), on_click=lambda: ex.switch_on(reform), outlined=True,
                           color="deep-purple", classes=["switch-button"])
-    RunNotes(ex, lang)
 
 
 @solara.component
 def TownView(ex: ExploreState, lang: Lang):
-    """The map, redrawn each step."""
+    """The map, redrawn each step: point at a dot to see what it is, click it to open its case,
+    double-click a grid to zoom on it."""
     version = ex.version.value
+    zoom, inspected = ex.zoom.value, ex.inspected.value
     run = ex.run
     town = solara.use_memo(lambda: TownMap(run.model, lang=lang), [id(run), lang])
-    image = solara.use_memo(lambda: town.png(run.model), [id(run), lang, version])
-    PngImage(image, max_width="640px", classes=["town-map"])
+    names = solara.use_memo(lambda: Names(run.model.config, lang), [id(run), lang])
+
+    def draw() -> tuple[bytes, list]:
+        with ex.lock:  # Play may be stepping the run in another thread
+            town.zoom(zoom if zoom in run.model.grid_origin else None)
+            case = run.model.workflow.cases.get(inspected) if inspected is not None else None
+            image = town.png(run.model, case.incident if case is not None else None,
+                             label=t("map_case", lang, case=inspected))
+            return image, town.dots(run.model, names)
+
+    image, dots = solara.use_memo(draw, [id(run), lang, version, zoom, inspected])
+
+    def zoom_at(fx: float, fy: float) -> None:
+        ex.zoom.value = None if ex.zoom.value is not None else town.grid_at(fx, fy)
+
+    grids = ["", *run.model.grid_origin]  # "": the whole town
+    with solara.Row(style={"align-items": "center", "gap": "8px"}):
+        with solara.Div(style={"width": "190px", "flex": "0 0 auto"}):
+            ChoiceField(t("map_zoom", lang), zoom or "", grids, lambda g: ex.zoom.set(g or None),
+                        classes=["map-zoom"],
+                        names=lambda g: t("map_grid", lang, grid=g) if g else t("map_whole", lang))
+        solara.Text(t("map_help", lang), style={"font-size": "0.75rem", "color": "#666",
+                                                "line-height": "1.2"})
+    MapImage(image, dots, on_pick=ex.inspect, on_zoom=zoom_at, max_width="640px", classes=["town-map"])
 
 
 @solara.component
@@ -195,18 +219,38 @@ def NowStrip(ex: ExploreState, lang: Lang):
                         style_="font-size: 0.72rem; color: #555; white-space: nowrap")
                 rv.Html(tag="div", children=[fmt(name, latest[name])],
                         style_="font-size: 1.05rem; font-weight: 700")
-    reforms = [reform_label(name, lang) for name, _ in run.model.reforms_applied]
-    if reforms:
-        solara.Text(t("in_force", lang) + ": " + ", ".join(reforms),
-                    style={"font-size": "0.85rem", "color": "#5e35b1"})
+    solara.Text(t("in_force", lang) + ": " + in_force(run, lang), classes=["in-force"],
+                style={"font-size": "0.85rem", "color": "#5e35b1"})
 
 
-def troubled_cases(run: ExploreRun, lang: Lang, limit: int = 40) -> list[tuple[int, str]]:
-    """Cases to inspect, the most dispatched first: ``(case id, label)``."""
+def in_force(run: ExploreRun, lang: Lang) -> str:
+    """The reforms in force and the days they were switched on (levers put in force too).
+
+    Example:
+        >>> run = ExploreRun(ExploreSettings(scale=0.02, reforms=("training",)))
+        >>> run.step(2)
+        >>> run.switch_on("department_kpis")
+        >>> in_force(run, "en")
+        'training; department KPIs from day 2'
+    """
+    said = [reform_label(name, lang) if day == 0 else
+            t("from_day", lang, what=reform_label(name, lang), day=int(day))
+            for name, day in run.model.reforms_applied]
+    said += [t("from_day", lang, what=t("levers_set", lang), day=day)
+             for day, name in run.switches if name == "levers"]
+    return t("force_sep", lang).join(said) if said else t("none_in_force", lang)
+
+
+def troubled_cases(run: ExploreRun, lang: Lang, limit: int = 40, also: int | None = None
+                   ) -> list[tuple[int, str]]:
+    """Cases to inspect, the most dispatched first, and ``also`` (a case picked on the map)
+    first if it is not among them: ``(case id, label)``."""
     cases, names = run.model.workflow.cases, Names(run.model.config, lang)
     sent = run.model.tally.dispatches_of
     ranked = sorted(sent, key=lambda c: (-sent[c], c))[:limit]
-    return [(case_id, t("case_label", lang, case=case_id, hops=sent[case_id],
+    if also in cases and also not in ranked:
+        ranked.insert(0, also)
+    return [(case_id, t("case_label", lang, case=case_id, hops=sent.get(case_id, 0),
                         kind=names.kind(cases[case_id].incident.kind.id)))
             for case_id in ranked]
 
@@ -216,8 +260,8 @@ def CaseInspector(ex: ExploreState, lang: Lang):
     """One case's whole history from the case log, told in words."""
     version = ex.version.value
     run = ex.run
-    chosen, set_chosen = solara.use_state(None)
-    cases = solara.use_memo(lambda: troubled_cases(run, lang), [id(run), lang, version])
+    chosen, set_chosen = ex.inspected.value, ex.inspected.set
+    cases = solara.use_memo(lambda: troubled_cases(run, lang, also=chosen), [id(run), lang, version, chosen])
     known = run.model.workflow.cases
     case_id = chosen if chosen in known else (cases[0][0] if cases else None)
 
@@ -248,29 +292,41 @@ def CaseInspector(ex: ExploreState, lang: Lang):
 
 @solara.component
 def Referrals(ex: ExploreState, lang: Lang):
-    """The referral network of cases that moved between departments."""
+    """The referral network of cases that moved between departments, and who received the work
+    orders."""
     _ = ex.version.value
     run = ex.run
     hops = Counter(run.model.tally.hops)
-    key = tuple(sorted(hops.items()))
     orders = Counter(run.model.tally.workload)
+    key = (tuple(sorted(hops.items())), tuple(sorted(orders.items())))
 
-    def draw() -> tuple[tuple[int, str], bytes] | None:
+    def draw() -> tuple[tuple[int, str], bytes | None, bytes | None] | None:
         # in a thread, once the steps pause: a step shows its map and charts without waiting for
         # this, and Play does not draw a network for every day it passes
         time.sleep(NETWORK_DELAY_S)
         with ex.lock:  # Play may be stepping the run in another thread
-            moved_on = tuple(sorted(run.model.tally.hops.items())) != key
+            moved_on = (tuple(sorted(run.model.tally.hops.items())),
+                        tuple(sorted(run.model.tally.workload.items()))) != key
         if moved_on:
             return None  # the task of the newer day draws it
-        return (id(run), lang), render(draw_referrals, referral_graph(hops, orders),
-                                       handler_labels(run.model, lang), lang=lang)
+        labels = handler_labels(run.model, lang)
+        network = (render(draw_referrals, referral_graph(hops, orders), labels, lang=lang)
+                   if hops else None)
+        workload = render(draw_workload, orders, labels, lang=lang) if orders else None
+        return (id(run), lang), network, workload
 
     task = solara.lab.use_task(draw, dependencies=[id(run), lang, key], prefer_threaded=True)
     solara.Text(t("referrals_help", lang), style={"font-size": "0.85rem"})
-    latest = task.latest  # the last network drawn (kept while a newer one is drawn)
-    if latest is not None and latest[0] == (id(run), lang):
-        PngImage(latest[1], max_width="640px", classes=["referral-network"])
+    latest = task.latest  # the last drawn (kept while a newer one is drawn)
+    if not hops:
+        solara.Info(t("no_referrals", lang), dense=True, classes=["no-referrals"])
+    if latest is None or latest[0] != (id(run), lang):
+        return
+    with solara.Row(style={"gap": "12px", "align-items": "flex-start", "flex-wrap": "wrap"}):
+        if hops and latest[1] is not None:
+            PngImage(latest[1], max_width="640px", classes=["referral-network"])
+        if latest[2] is not None:
+            PngImage(latest[2], max_width="560px", classes=["workload-share"])
 
 
 @solara.component
@@ -279,13 +335,14 @@ def Page():
     session = use_session()
     lang = session.lang.value
     ex = session.explore
-    tab, set_tab = solara.use_state(0)
+    tab, set_tab = ex.tab.value, ex.tab.set
     with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "nowrap"}):
         with solara.Column(style={"width": "290px", "flex": "0 0 290px", "gap": "4px",
                                   "max-height": "calc(100vh - 72px)", "overflow-y": "auto",
                                   "padding": "6px 4px 0 0"}, classes=["explore-settings"]):
             RunSettings(ex, lang)
             solara.Text(t("reset_help", lang), style={"font-size": "0.8rem", "color": "#666"})
+            RunNotes(ex, lang)
             solara.Text(t("levers", lang), style={"font-weight": "700", "margin-top": "6px"})
             LeverPanel(ex.settings.value, ex.settings.set, lang)
         with solara.Column(style={"flex": "1 1 auto", "min-width": "0", "gap": "6px"}):

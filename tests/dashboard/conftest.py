@@ -31,8 +31,8 @@ def kernel_context():
 
     loop = asyncio.new_event_loop()  # the context asks for one; Python 3.12 no longer makes it
     asyncio.set_event_loop(loop)
-    context = kernel_context.VirtualKernelContext(id=f"test-{uuid.uuid4()}", session_id="test",
-                                                  kernel=kernel.Kernel())
+    context = kernel_context.VirtualKernelContext(id=f"test-{uuid.uuid4()}",
+                                                  session_id=f"test-{uuid.uuid4()}", kernel=kernel.Kernel())
     try:
         with context:
             yield context

@@ -85,7 +85,7 @@ def test_explore_steps_and_a_second_session_is_unaffected(browser, browser_conte
     session.wait_redrawn("live-charts", charts)
     session.wait_redrawn("town-map", town)
     page.locator(".switch-button").click()
-    expect(page.get_by_text("Switched on: Day 1 department KPIs")).to_be_visible()
+    expect(page.locator(".in-force")).to_have_text("Reforms in force: department KPIs from day 1")
     page.screenshot(path=screenshots / "explore.png")
 
     other_context = browser.new_context(**browser_context_args)
@@ -94,7 +94,7 @@ def test_explore_steps_and_a_second_session_is_unaffected(browser, browser_conte
         second = other.open(ready=".day-counter")
         expect(second.locator(".day-counter")).to_have_text("Day 0")
         expect(second.locator(".pending-note")).to_have_count(0)
-        expect(second.get_by_text("Switched on")).to_have_count(0)
+        expect(second.locator(".in-force")).to_contain_text("none")
         second.locator(".step-button").click()
         second.locator(".step-button").click()
         expect(second.locator(".day-counter")).to_have_text("Day 2")
@@ -102,6 +102,55 @@ def test_explore_steps_and_a_second_session_is_unaffected(browser, browser_conte
         other.offline()
     finally:
         other_context.close()
+    session.offline()
+
+
+def _dot(page: Page) -> dict:
+    """The first dot on the town map that has a case, with where it is on the screen."""
+    return page.evaluate("""() => {
+      const map = document.querySelector('.town-map .map-image');
+      const box = map.querySelector('img').getBoundingClientRect();
+      const dot = map.__vue__.dots.find(d => d[3] !== null);
+      return {x: box.left + dot[0] * box.width, y: box.top + dot[1] * box.height,
+              text: dot[2], case: dot[3]};
+    }""")
+
+
+def test_the_map_tells_opens_and_zooms_and_a_reload_keeps_the_run(session, screenshots: Path):
+    page = session.open(ready=".day-counter")
+    page.locator(".days-per-step button", has_text="30").click()
+    page.locator(".step-button").click()
+    expect(page.locator(".day-counter")).to_have_text("Day 30")
+    page.wait_for_function("document.querySelector('.town-map .map-image').__vue__.dots.length > 0")
+    dot = _dot(page)
+    page.mouse.move(dot["x"], dot["y"])  # pointing at a dot says what it is
+    expect(page.locator(".map-tip")).to_have_text(dot["text"])
+    assert dot["text"].startswith(f"Case {dot['case']}: ")
+    town = session.src("town-map")
+    page.mouse.click(dot["x"], dot["y"])  # clicking it opens its case below, ringed on the map
+    expect(page.locator(".case-timeline")).to_contain_text(f"opens case {dot['case']}")
+    expect(page.locator(".field-case input")).to_have_value(str(dot["case"]))
+    session.wait_redrawn("town-map", town)
+    page.screenshot(path=screenshots / "explore_case.png")
+    page.mouse.dblclick(dot["x"], dot["y"])  # a double-click zooms on the dot's grid
+    expect(page.locator(".map-zoom")).to_contain_text("grid g")
+    grid = page.locator(".map-zoom").inner_text().split()[-1]
+    page.wait_for_function("document.querySelector('.town-map .map-image').__vue__.dots.length > 0")
+    box = page.locator(".town-map img").bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+    expect(page.locator(".map-zoom")).to_contain_text("the whole town")
+    page.mouse.dblclick(dot["x"], dot["y"])
+    expect(page.locator(".map-zoom")).to_contain_text(f"grid {grid}")
+
+    page.locator(".lang-zh").click()
+    expect(page.locator(".day-counter")).to_have_text("第 30 天")
+    page.reload()  # the run, the case opened, the zoom and the language are kept
+    page.wait_for_selector(".day-counter")
+    expect(page.locator(".day-counter")).to_have_text("第 30 天")
+    expect(page.locator(".field-case input")).to_have_value(str(dot["case"]))
+    expect(page.locator(".map-zoom")).to_contain_text(f"网格 {grid}")
+    page.locator(".step-button").click()  # and goes on from where it was
+    expect(page.locator(".day-counter")).to_have_text("第 60 天")
     session.offline()
 
 

@@ -3,8 +3,10 @@ finder), without a browser: press a button, see what a user would see change."""
 
 from __future__ import annotations
 
+import base64
 import time
 
+import ipyvue
 import ipyvuetify as v
 import ipywidgets
 import pytest
@@ -101,8 +103,13 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 # -- Explore -------------------------------------------------------------------------------------
 def picture(rc, css: str) -> bytes:
+    """The PNG shown in the element ``css``: an image widget, or the map's picture with its dots."""
     box = rc.find(v.Html, class_=css).widget
-    return bytes(next(w for w in rc.find(ipywidgets.Image).widgets if _inside(w, box)).value)
+    images = [w for w in rc.find(ipywidgets.Image).widgets if _inside(w, box)]
+    if images:
+        return bytes(images[0].value)
+    (town,) = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "dots") and _inside(w, box)]
+    return base64.b64decode(town.src.split(",", 1)[1])
 
 
 def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
@@ -114,7 +121,7 @@ def test_step_advances_the_day_and_redraws_the_map_and_charts(kernel_context):
     button(rc, "step-button").click()
     wait_text(rc, "day-counter", "Day 2")
     wait_for(lambda: picture(rc, "town-map") != town and picture(rc, "live-charts") != charts)
-    wait_for(lambda: rc.find(v.Html, class_="referral-network").widgets)  # drawn in the background
+    wait_for(lambda: rc.find(v.Html, class_="workload-share").widgets)  # drawn in the background
 
 
 def test_levers_now_is_offered_only_for_levers_and_reset_clears_refused_entries(kernel_context):
@@ -158,12 +165,23 @@ def test_play_advances_until_paused(kernel_context):
     assert session.explore.run.day == day >= 3
 
 
+def test_play_slow_waits_a_second_between_days(kernel_context):
+    session, rc = render(explore.Page)
+    session.explore.speed.value = "slow"  # the speed buttons' toggle, as the browser sets it
+    button(rc, "play-button").click()
+    wait_for(lambda: session.explore.run.day >= 1)
+    started = time.monotonic()
+    wait_for(lambda: session.explore.run.day >= 3)  # it goes on, day after day ...
+    assert time.monotonic() - started >= 2 * explore.PLAY_SPEEDS["slow"] - 0.05  # ... a second apart
+    button(rc, "pause-button").click()
+
+
 def test_a_reform_switched_on_mid_run_is_marked(kernel_context):
     session, rc = render(explore.Page)
     button(rc, "step-button").click()
     button(rc, "switch-button").click()
     assert session.explore.run.switches == [(1, "department_kpis")]
-    wait_for(lambda: any("Switched on: Day 1 department KPIs" in str(w.children)
+    wait_for(lambda: any("Reforms in force: department KPIs from day 1" in str(w.children)
                          for w in rc.find(v.Html).widgets))
 
 
@@ -238,7 +256,7 @@ def test_compare_replications_show_the_summary(kernel_context):
     wait_for(lambda: session.compare.summary.value is not None)
     a, b, summary = session.compare.summary.value
     assert set(summary["setting"]) == {"baseline", "B"}
-    assert (a, b) == ((), ("department_kpis",))
+    assert (a.reforms, b.reforms) == ((), ("department_kpis",)) and not a.overrides and not b.overrides
     wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
     table = str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
     assert "cases reported" in table and "A: as it is" in table and "B: department KPIs" in table
@@ -246,6 +264,34 @@ def test_compare_replications_show_the_summary(kernel_context):
     session.lang.value = "zh"  # the table follows the page's language, no run again
     wait_for(lambda: "真实解决率" in str(rc.find(v.SimpleTable, class_="reps-table").widget.children))
     assert "real resolution" not in str(rc.find(v.SimpleTable, class_="reps-table").widget.children)
+
+
+def test_compare_sets_levers_of_one_side_and_the_scale_of_both(kernel_context):
+    session, rc = render(compare.Page)
+    cmp = session.compare
+    enter(rc, "field-scale", "0.05", lambda: cmp.scale.value == 0.05)
+    rc.find(v.ExpansionPanels, class_="cmp-levers").widget.v_model = [1]  # open "Levers of B"
+    wait_for(lambda: len(rc.find(v.ExpansionPanels, class_="lever-panels").widgets) == 2)
+    rc.find(v.ExpansionPanels, class_="lever-panels").widgets[1].v_model = [0]  # its authority
+    path = "institutions.authority.order_penalty"
+    enter(rc, f"field-{path.replace('.', '-')}", "3", lambda: cmp.overrides_b.value.get(path) == 3)
+    assert cmp.overrides_a.value == {}
+    button(rc, "cmp-reset").click()
+    wait_for(lambda: cmp.pair.b.settings.overrides == {path: 3})
+    pair = cmp.pair
+    assert pair.a.settings.scale == pair.b.settings.scale == 0.05 and pair.a.settings.overrides == {}
+    assert pair.b.model.config.institutions.authority.order_penalty == 3
+    assert pair.a.model.config.institutions.authority.order_penalty != 3
+    titles = lambda: [str(w.children) for w in rc.find(v.Html).widgets if "levers changed" in str(w.children)]  # noqa: E731
+    wait_for(lambda: any("B: department KPIs, levers changed" in x for x in titles()))
+    assert not any("A: " in x for x in titles())
+    cmp.reps.value, cmp.days.value = 2, 3
+    button(rc, "reps-button").click()
+    wait_for(lambda: cmp.summary.value is not None)
+    a, b, _ = cmp.summary.value
+    assert (a.scale, b.scale, b.overrides) == (0.05, 0.05, {path: 3})
+    wait_for(lambda: rc.find(v.SimpleTable, class_="reps-table").widgets)
+    assert "B: department KPIs, levers changed" in str(rc.find(v.SimpleTable, class_="reps-table").widget)
 
 
 def test_compare_replications_can_be_cancelled_and_refuse_bad_inputs(kernel_context):
