@@ -27,7 +27,6 @@ import shutil
 import tempfile
 import threading
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -59,60 +58,47 @@ PRESET_OF_KIND = {"central": "d_street", "near_suburb": "c_town", "far_suburb": 
                   "village": "n_town"}
 
 
-def _generator() -> bool:
+def shanghai_streets(scale: float) -> tuple[list[dict[str, Any]], str]:
+    """The districts of the city spec: from the Shanghai city table (generated towns, each
+    district's residents and area shared out over its streets by the table's kind-of-place
+    split), else from the stand-in (presets by kind of place); and where they come from."""
     try:
-        import institutions.generator  # noqa: F401
+        from institutions.cities import load_city_table, street_specs
     except ImportError:
-        return False
-    return True
+        load_city_table = None
+    if load_city_table is not None and SHANGHAI.is_file():
+        table = load_city_table("shanghai")
+        districts = []
+        for d in table.districts:
+            streets = [{"id": f"{d.id}_{i + 1:02d}", "name": town.name, "scale": scale,
+                        "town": town.model_dump(exclude={"name"})}
+                       for i, town in enumerate(street_specs(table, d.id))]
+            districts.append({"id": d.id, "name_zh": d.name_zh, "streets": streets})
+        return districts, f"{SHANGHAI.relative_to(ROOT)}; streets: generated towns"
+    from institutions.loading import load_preset
 
-
-def districts_table() -> tuple[dict[str, tuple[str, float, int, float, str]], str]:
-    """The districts (name_zh, population in 10,000s, streets, area, kind) and where from."""
-    if SHANGHAI.is_file():
-        data = tomllib.loads(SHANGHAI.read_text(encoding="utf-8"))
-        rows = data.get("districts", [])
-        try:
-            table = {d["id"]: (d.get("name_zh", ""), d["population"] / 10_000,
-                               int(d["streets"]), float(d.get("area_km2", 0.0)) or 1.0,
-                               d.get("kind", "near_suburb")) for d in rows}
-            if table:
-                return table, str(SHANGHAI)
-        except (KeyError, TypeError):
-            pass
-    return STAND_IN, "stand-in (2020 census populations, approximate street counts)"
+    preset_pop = {p: load_preset(p).population for p in set(PRESET_OF_KIND.values())}
+    districts = []
+    for did, (name_zh, pop, count, _area, kind) in STAND_IN.items():
+        people = pop * 10_000 / count
+        preset = PRESET_OF_KIND[kind]
+        districts.append({"id": did, "name_zh": name_zh, "streets": [
+            {"id": f"{did}_{i + 1:02d}", "preset": preset, "scale": scale * people / preset_pop[preset]}
+            for i in range(count)]})
+    return districts, "stand-in (2020 census populations, approximate street counts); presets"
 
 
 def city_spec(scale: float, days: int, period_days: int) -> tuple[Any, str]:
     """The benchmark's city spec at ``scale``, and where its districts come from."""
     from institutions.city_spec import CitySpec
-    from institutions.loading import load_preset
 
-    table, origin = districts_table()
-    generated = _generator()
-    preset_pop = {p: load_preset(p).population for p in set(PRESET_OF_KIND.values())}
-    districts = []
-    for did, (name_zh, pop, count, area, kind) in table.items():
-        people = pop * 10_000 / count
-        streets = []
-        for i in range(count):
-            sid = f"{did}_{i + 1:02d}"
-            if generated:
-                streets.append({"id": sid, "scale": scale,
-                                "town": {"population": round(people), "area_km2": area / count,
-                                         "kind": kind}})
-            else:
-                preset = PRESET_OF_KIND[kind]
-                streets.append({"id": sid, "preset": preset,
-                                "scale": scale * people / preset_pop[preset]})
-        districts.append({"id": did, "name_zh": name_zh, "streets": streets})
+    districts, origin = shanghai_streets(scale)
     spec = CitySpec.model_validate({
         "name": f"Shanghai at scale {scale:g}", "seed": 1, "days": days,
         "period_days": period_days, "districts": districts,
         "ranking": {"enabled": True}, "summoning": {"enabled": True},
         "departments": [{"id": "traffic_police", "level": "district", "officers": 400}]})
-    source = "generated towns" if generated else "presets by kind of place"
-    return spec, f"{origin}; streets: {source}"
+    return spec, origin
 
 
 class MemorySampler:
