@@ -1,9 +1,9 @@
-"""The city: a spec that is refused names its field; a street restored from its checkpoint goes
-on as one that never stopped; the same tables serially, on a real local Dask cluster of 1 and 2
-worker processes, after a worker is killed between periods and after the driver is killed and
-the run resumed; a street's rank in the league table changes its departments' behaviour in the
-direction of the stakes, over replications. Every process and cluster a test starts is stopped
-by it."""
+"""The city (three generated streets): a spec that is refused names its field; a street restored
+from its checkpoint goes on as one that never stopped; the same tables serially, on a real local
+Dask cluster of 1 and 2 worker processes, after a worker is killed between periods and after the
+driver is killed and the run resumed; a street's rank in the league table changes its
+departments' behaviour in the direction of the stakes, over replications. Every process and
+cluster a test starts is stopped by it."""
 
 from __future__ import annotations
 
@@ -46,11 +46,11 @@ officers = 60
 kinds = ["food_safety"]
 [[districts]]
 id = "central"
-streets = [{id = "d_street", preset = "d_street", scale = 0.05}]
+streets = [{id = "inner", scale = 0.05, town = {population = 60000, area_km2 = 3.5, kind = "central"}}]
 [[districts]]
 id = "north"
-streets = [{id = "c_town", preset = "c_town", scale = 0.02},
-           {id = "n_town", preset = "n_town", scale = 0.03}]
+streets = [{id = "edge", scale = 0.04, town = {population = 80000, area_km2 = 30.0, kind = "near_suburb"}},
+           {id = "farms", scale = 0.05, town = {population = 50000, area_km2 = 90.0, kind = "village"}}]
 """
 
 
@@ -86,6 +86,8 @@ BAD = {
                              "departments[0].kinds: 'flood'"),
     "a department no street has": ('[[departments]]\nid = "fire"\nofficers = 5', "departments.fire"),
     "missing town file": ('streets = [{id = "a", file = "nowhere.toml"}]', "file: 'nowhere.toml'"),
+    "a generated town too small": ('streets = [{id = "a", town = {population = 5, area_km2 = 1.0, '
+                                   'kind = "central"}}]', "town does not validate: population"),
 }
 
 
@@ -140,7 +142,7 @@ def test_shared_officers_follow_demand_and_keep_the_floor() -> None:
 
 
 def test_a_restored_street_goes_on_as_one_that_never_stopped(spec: CitySpec) -> None:
-    street_spec = spec.streets()[2]
+    street_spec = spec.streets()[1]
     orders = SyncOrders(street_factor=2.0, ranking=True, summoning=True)
     straight = Street(spec, street_spec, "north")
     stopped = Street(spec, street_spec, "north")
