@@ -271,3 +271,9 @@ def test_a_killed_driver_resumes_to_the_same_tables(serial, tmp_path: Path) -> N
     same_tables(serial, load_city(out))
     analyzed = CliRunner().invoke(app, ["city", "analyze", str(out)])
     assert analyzed.exit_code == 0 and "League table" in analyzed.output
+
+
+@pytest.mark.parametrize("command", ["run", "analyze"])
+def test_city_commands_have_help_with_an_example(command: str) -> None:
+    helped = CliRunner().invoke(app, ["city", command, "--help"])
+    assert helped.exit_code == 0 and "Example: gridgov city" in helped.output
