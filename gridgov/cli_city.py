@@ -106,7 +106,9 @@ def run(
 
 def _fmt(v: object) -> str:
     if isinstance(v, float):
-        return "–" if not math.isfinite(v) else f"{v:.3g}"
+        if not math.isfinite(v):
+            return "–"
+        return f"{int(v):,}" if v.is_integer() and abs(v) >= 1 else f"{v:.3g}"
     return str(v)
 
 
