@@ -3,12 +3,14 @@ checkpointed at each one, results streamed into Parquet as in sweeps.
 
 A street lives on a Dask worker between sync points (kept in the worker's memory, keyed by the
 run folder and the street); each period it is advanced by one task, which writes the street's
-checkpoint (``checkpoints/STREET/period-NNNN.pkl``, a cloudpickle of the town model) before it
-returns the street's row. A task that finds the street missing from its worker's memory (the
-worker died, the street moved, the driver was restarted) loads the last checkpoint instead;
-since a restored street continues exactly as one that never stopped, a killed worker costs one
-period of its streets, and a killed driver resumes (``resume=True``) from the last period whose
-results are in ``state.json``. The driver alone does what happens at sync points
+checkpoint (``checkpoints/STREET/period-NNNN.pkl``, a cloudpickle of the town model; every
+period by default, every ``checkpoint_every`` periods if asked) before it returns the street's
+row. A task that finds the street missing from its worker's memory (the worker died, the street
+moved, the driver was restarted) loads the last checkpoint instead and runs the periods since
+again under their recorded orders; since a restored street continues exactly as one that never
+stopped, a killed worker costs one period of its streets (up to ``checkpoint_every``), and a
+killed driver resumes (``resume=True``) from the last period whose results are in
+``state.json``. The driver alone does what happens at sync points
 (:func:`coordination.city.sync_orders`): the league table, the allocation of shared officers.
 Each street's randomness comes from the city seed and the street's id, never from where it runs,
 so the results are the same serially, on any number of workers and after a resume.
@@ -44,7 +46,7 @@ import os
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,7 @@ MANIFEST = "manifest.json"
 STATE = "state.json"
 CHECKPOINTS = "checkpoints"
 KIND = "gridgov city"
+MAX_CHECKPOINT_EVERY = 10_000
 RATES = (*PUBLISHED, "real_resolution_rate")
 
 TABLES: dict[str, pa.Schema] = {
@@ -106,6 +109,7 @@ class CityContext:
     run: str
     spec: CitySpec
     folder: str
+    checkpoint_every: int = 1
 
 
 @dataclass
@@ -130,9 +134,9 @@ def checkpoint_path(run: str | Path, street: str, period: int) -> Path:
     return Path(run) / CHECKPOINTS / street / f"period-{period:04d}.pkl"
 
 
-def save_checkpoint(street: Street, run: str | Path) -> Path:
+def save_checkpoint(street: Street, run: str | Path, keep_after: int | None = None) -> Path:
     """Write the street's checkpoint (a temporary file renamed into place: whole or not at all);
-    remove the one before the last.
+    remove those of periods up to ``keep_after`` (default: all but this one and the one before).
 
     Unlike the result tables, a checkpoint is not synced to disk: it must survive a killed
     process, which the operating system's cache ensures, not a power cut (after which the run
@@ -147,7 +151,10 @@ def save_checkpoint(street: Street, run: str | Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    checkpoint_path(run, street.id, street.period - 2).unlink(missing_ok=True)
+    keep_after = street.period - 2 if keep_after is None else keep_after
+    for old in path.parent.glob("period-*.pkl"):
+        if int(old.stem.removeprefix("period-")) <= keep_after:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -162,24 +169,48 @@ def load_checkpoint(run: str | Path, street: str, period: int) -> Street:
     return cloudpickle.loads(data)
 
 
+def last_checkpoint(period: int, every: int) -> int:
+    """The period of the last checkpoint before ``period`` (0: as built), one every ``every``.
+
+    Example:
+        >>> last_checkpoint(5, 1), last_checkpoint(5, 3), last_checkpoint(3, 3)
+        (4, 3, 0)
+    """
+    return ((period - 1) // every) * every
+
+
 def advance(ctx: CityContext, street_id: str, period: int,
-            orders: SyncOrders | None) -> dict[str, Any]:
-    """Build a street (``period`` 0) or advance it through ``period`` under ``orders``; write
-    its checkpoint and return its row. The street stays in this process for the next period."""
+            orders: tuple[SyncOrders, ...] = ()) -> dict[str, Any]:
+    """Build a street (``period`` 0) or advance it through ``period``; return its row. The
+    street stays in this process for the next period, and is checkpointed every
+    ``ctx.checkpoint_every`` periods.
+
+    ``orders`` are the sync orders of every period since the last checkpoint, this one last: a
+    street not in this process's memory is loaded from that checkpoint and the periods between
+    are run again under their own orders (the same rows, since a street's randomness is its own).
+    """
     from distributed import get_worker
 
     key = (ctx.run, street_id)
     street = _STREETS.pop(key, None)  # out while it changes: a failure leaves nothing half-run
+    every = ctx.checkpoint_every
     if period == 0:
         district = ctx.spec.district_of()[street_id]
         street_spec = next(s for s in ctx.spec.streets() if s.id == street_id)
         street = Street(ctx.spec, street_spec, district, Path(ctx.folder))
         row: dict[str, Any] = {"street": street_id, "population": street.population}
     else:
+        start = last_checkpoint(period, every)
+        if len(orders) != period - start:
+            raise ValueError(f"street {street_id}, period {period}: {len(orders)} periods of "
+                             f"orders given, {period - start} needed")
         if street is None or street.period != period - 1:
-            street = load_checkpoint(ctx.run, street_id, period - 1)
-        row = street.run_period(orders or SyncOrders())
-    save_checkpoint(street, ctx.run)
+            street = load_checkpoint(ctx.run, street_id, start)
+            for replayed in orders[:-1]:
+                street.run_period(replayed)
+        row = street.run_period(orders[-1])
+    if period % every == 0:
+        save_checkpoint(street, ctx.run, keep_after=period - 2 * every)
     _STREETS[key] = street
     try:
         row["worker"] = get_worker().address
@@ -220,8 +251,10 @@ def read_city_manifest(out: Path) -> dict[str, Any]:
     return manifest
 
 
-def prepare_run_folder(out: Path, spec: CitySpec, folder: Path, resume: bool) -> dict[str, Any]:
-    """Start a city run folder, or check that it holds this very city when resuming."""
+def prepare_run_folder(out: Path, spec: CitySpec, folder: Path, resume: bool,
+                       checkpoint_every: int = 1) -> dict[str, Any]:
+    """Start a city run folder, or check that it holds this very city (checkpointed as often)
+    when resuming."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out: '{out}' exists and is not a folder; give a folder path")
@@ -233,6 +266,10 @@ def prepare_run_folder(out: Path, spec: CitySpec, folder: Path, resume: bool) ->
         if not resume:
             raise ConfigError(f"--out: '{out}' already holds this city; add --resume to finish "
                               "it, or give a new folder")
+        if manifest.get("checkpoint_every", 1) != checkpoint_every:
+            raise ConfigError(f"--checkpoint-every: {checkpoint_every}, but the city in '{out}' "
+                              f"was checkpointed every {manifest.get('checkpoint_every', 1)} "
+                              "periods; allowed: the same when resuming")
         for name, schema in TABLES.items():
             recover_journal(out / name, schema)
         manifest.setdefault("resumed", []).append({"at": _now(), "versions": package_versions()})
@@ -245,7 +282,8 @@ def prepare_run_folder(out: Path, spec: CitySpec, folder: Path, resume: bool) ->
     manifest = {"format": 1, "kind": KIND, "created": _now(), "spec": spec.model_dump(mode="json"),
                 "spec_digest": spec.digest(), "spec_folder": str(folder.resolve()),
                 "seed": spec.seed, "periods": spec.periods,
-                "streets": len(spec.streets()), "versions": package_versions(),
+                "streets": len(spec.streets()), "checkpoint_every": checkpoint_every,
+                "versions": package_versions(),
                 "git_commit": git_commit()}
     write_atomic(out / MANIFEST, lambda tmp: tmp.write_text(to_json(manifest, indent=2)))
     return manifest
@@ -277,7 +315,8 @@ class _Placement:
             self.at[street] = worker
 
 
-def _run_period(client: Any, ctx: CityContext, period: int, orders: dict[str, SyncOrders],
+def _run_period(client: Any, ctx: CityContext, period: int,
+                orders: dict[str, tuple[SyncOrders, ...]],
                 placement: _Placement, token: str,
                 on_street: Callable[[str], None]) -> dict[str, dict[str, Any]]:
     """Every street through ``period`` (0: build them); their rows by street."""
@@ -295,7 +334,7 @@ def _run_period(client: Any, ctx: CityContext, period: int, orders: dict[str, Sy
     futures = {}
     for s in streets:
         where = placement.workers_for(alive, s)
-        future = client.submit(advance, ctx, s, period, orders[s] if period else None,
+        future = client.submit(advance, ctx, s, period, orders[s],
                                key=f"gridgov-city-{s}-{period}-{token}", pure=False, workers=where,
                                allow_other_workers=where is not None, retries=RETRIES)
         futures[future] = s
@@ -323,9 +362,12 @@ def _table_rows(period: int, rows: list[dict[str, Any]],
 
 
 def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: int | None = None,
-             scheduler: str | None = None, resume: bool = False,
+             scheduler: str | None = None, resume: bool = False, checkpoint_every: int = 1,
              progress: Callable[[CityProgress], None] | None = None) -> CityProgress:
     """Run a city into the folder ``out``; ``workers=0`` runs it in this process without Dask.
+
+    Every street is checkpointed every ``checkpoint_every`` periods (1: at every sync point); a
+    lost street then costs up to that many periods of it, and the results are the same.
 
     ``folder`` is where the spec's town files are (default: the current folder). ``progress``
     is called once the streets are built (``period`` 0), after each street of each period, and
@@ -335,6 +377,9 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
         raise ConfigError(f"--workers: {workers} is not allowed; a whole number >= 0 (0: no Dask)")
     if workers is not None and scheduler:
         raise ConfigError("--workers starts a local cluster; give it or --scheduler, not both")
+    if not 1 <= checkpoint_every <= MAX_CHECKPOINT_EVERY:
+        raise ConfigError(f"--checkpoint-every: {checkpoint_every} is not allowed; a whole number "
+                          f"of periods from 1 to {MAX_CHECKPOINT_EVERY:,}")
     out, folder = Path(out), Path(folder or Path.cwd())
     names = [s.id for s in spec.streets()]
     counts = CityProgress(streets_total=len(names), periods_total=spec.periods)
@@ -344,8 +389,8 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
         if workers != 0:  # connect before touching the folder: a missing cluster leaves nothing
             client = stack.enter_context(dask_client(workers, scheduler))
             check_workers(client)
-        prepare_run_folder(out, spec, folder, resume)
-        ctx = CityContext(str(out.resolve()), spec, str(folder.resolve()))
+        prepare_run_folder(out, spec, folder, resume, checkpoint_every)
+        ctx = CityContext(str(out.resolve()), spec, str(folder.resolve()), checkpoint_every)
         state = read_state(out)
         writers = {name: PartWriter(out / name, schema) for name, schema in TABLES.items()}
         token = uuid.uuid4().hex[:8]
@@ -360,18 +405,24 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
             populations = state.get("populations")
             placement = _Placement(populations or {})
             if populations is None:  # build every street: checkpoint 0
-                built = _run_period(client, ctx, 0, dict.fromkeys(names, SyncOrders()),
-                                    placement, token, lambda s: None)
+                built = _run_period(client, ctx, 0, dict.fromkeys(names, ()), placement, token,
+                                    lambda s: None)
                 populations = {s: built[s]["population"] for s in names}
                 placement.populations = populations
-                state = {"period": 0, "rows": None, "populations": populations}
+                state = {"period": 0, "rows": None, "populations": populations, "orders": {}}
                 _write_state(out, state)
             counts.periods_done = state["period"]
             if progress:  # the streets are built (or were, before a resume)
                 progress(counts)
             last = state["rows"]
+            history = {int(p): {s: SyncOrders(**o) for s, o in by.items()}
+                       for p, by in state.get("orders", {}).items()}
             for period in range(state["period"] + 1, spec.periods + 1):
-                orders, _ = sync_orders(spec, period, last, populations)
+                history[period], _ = sync_orders(spec, period, last, populations)
+                start = last_checkpoint(period, checkpoint_every)
+                history = {p: h for p, h in history.items() if p > start}
+                orders = {s: tuple(history[p][s] for p in range(start + 1, period + 1))
+                          for s in names}
                 counts.period, counts.streets_done = period, 0
                 by_street = _run_period(client, ctx, period, orders, placement, token, on_street)
                 last = [by_street[s] for s in names]
@@ -379,7 +430,9 @@ def run_city(spec: CitySpec, out: Path, *, folder: Path | None = None, workers: 
                 for name, rows in _table_rows(period, last, league).items():
                     writers[name].add(rows)
                     writers[name].flush()
-                _write_state(out, {"period": period, "rows": last, "populations": populations})
+                _write_state(out, {"period": period, "rows": last, "populations": populations,
+                                   "orders": {p: {s: asdict(o) for s, o in by.items()}
+                                              for p, by in history.items()}})
                 counts.periods_done, counts.street = period, None
                 if progress:
                     progress(counts)

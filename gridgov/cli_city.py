@@ -21,7 +21,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from experiments.city_run import CityProgress, load_city, read_city_manifest, run_city
+from experiments.city_run import (
+    MAX_CHECKPOINT_EVERY,
+    CityProgress,
+    load_city,
+    read_city_manifest,
+    run_city,
+)
 from experiments.output import sigterm_as_interrupt, write_atomic
 from experiments.sweep import SweepError
 from experiments.sweep_results import ANALYSIS_DIR
@@ -56,6 +62,10 @@ def run(
                                                        "file system all workers see).")] = None,
     resume: Annotated[bool, typer.Option(help="Finish the city in --out from its last period "
                                               "done.")] = False,
+    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every street every this many "
+                                                       "periods (1: at every sync point; a lost "
+                                                       "street costs up to this many periods; "
+                                                       "the same results).")] = 1,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run a city: every street a town model, advanced period by period on Dask.
@@ -70,6 +80,8 @@ def run(
             if workers is not None:
                 raise ConfigError("--workers starts a local cluster; give it or --scheduler, "
                                   "not both")
+        check_whole("--checkpoint-every", checkpoint_every, 1, MAX_CHECKPOINT_EVERY,
+                    what="a whole number of periods")
         the_spec = load_city_spec(spec)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
@@ -90,7 +102,8 @@ def run(
                                                        f"{where}"))
 
             counts = run_city(the_spec, out, folder=spec.parent, workers=workers,
-                              scheduler=scheduler, resume=resume, progress=report)
+                              scheduler=scheduler, resume=resume,
+                              checkpoint_every=checkpoint_every, progress=report)
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
     except SweepError as exc:

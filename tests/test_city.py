@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from coordination.city import City, Street, SyncOrders, allocate
 from experiments.city_run import load_city, read_state, run_city
 from gridgov.cli import app
+from institutions import ConfigError
 from institutions.city_spec import CitySpec, parse_city_spec
 from tests.stats import paired_difference_interval
 
@@ -195,6 +196,29 @@ def test_ranking_stakes_move_behaviour_in_the_direction_of_the_rank() -> None:
     assert low > 0, (low, high)
 
 
+class Crash(Exception):
+    pass
+
+
+def test_a_run_stopped_between_checkpoints_resumes_to_the_same_tables(spec: CitySpec, serial,
+                                                                      tmp_path: Path) -> None:
+    """Checkpoints every 3 periods, the run stopped after period 2: the resumed run loads the
+    streets as built and runs periods 1 and 2 again under their recorded orders."""
+    def crash(progress) -> None:
+        if progress.street is None and progress.periods_done == 2:
+            raise Crash
+
+    out = tmp_path / "city"
+    with pytest.raises(Crash):
+        run_city(spec, out, workers=0, checkpoint_every=3, progress=crash)
+    assert read_state(out)["period"] == 2
+    assert sorted(p.name for p in (out / "checkpoints" / "inner").iterdir()) == ["period-0000.pkl"]
+    with pytest.raises(ConfigError, match="--checkpoint-every"):
+        run_city(spec, out, workers=0, resume=True)
+    run_city(spec, out, workers=0, checkpoint_every=3, resume=True)
+    same_tables(serial, load_city(out))
+
+
 # -- on a real local Dask cluster ----------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
@@ -206,12 +230,16 @@ def test_the_same_tables_on_1_and_2_workers(workers: int, spec: CitySpec, serial
 
 
 @pytest.mark.slow
-def test_a_worker_killed_between_periods_costs_nothing_in_the_results(spec: CitySpec, serial,
-                                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_worker_killed_between_periods_costs_nothing_in_the_results(every: int, spec: CitySpec,
+                                                                       serial, tmp_path: Path
+                                                                       ) -> None:
+    """Killed after period 3: with a checkpoint every 2 periods, its streets run period 3 again
+    from the checkpoint of period 2."""
     killed: list[int] = []
 
     def kill_a_worker(progress) -> None:
-        if progress.street is None and progress.periods_done == 2 and not killed:
+        if progress.street is None and progress.periods_done == 3 and not killed:
             from distributed import default_client
 
             pids = sorted(default_client().run(os.getpid).values())
@@ -219,7 +247,7 @@ def test_a_worker_killed_between_periods_costs_nothing_in_the_results(spec: City
             killed.append(pids[0])
 
     out = tmp_path / "city"
-    run_city(spec, out, workers=2, progress=kill_a_worker)
+    run_city(spec, out, workers=2, checkpoint_every=every, progress=kill_a_worker)
     assert killed
     same_tables(serial, load_city(out))
 
