@@ -12,6 +12,7 @@ periods (360 days) with the league table, summoning and checkpoints at every syn
 
     .venv/bin/python benchmarks/city.py --scale 0.01 --workers 1
     .venv/bin/python benchmarks/city.py --scale 0.1 --workers 2
+    .venv/bin/python benchmarks/city.py --scale 0.1 --workers 2 --checkpoint-every 12
     .venv/bin/python benchmarks/city.py --scale 1 --workers 2      # Shanghai at 1:1
 
 Memory is sampled every 0.2 s over the driver and all its child processes (RSS summed: the peak
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="0: in this process, no Dask")
     parser.add_argument("--days", type=int, default=360)
     parser.add_argument("--period-days", type=int, default=30)
+    parser.add_argument("--checkpoint-every", type=int, default=1, help="periods between checkpoints")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: a temporary one)")
     args = parser.parse_args()
 
@@ -159,7 +161,8 @@ def main() -> None:
 
     started = time.perf_counter()
     with MemorySampler() as memory:
-        counts = run_city(spec, out, workers=args.workers, progress=progress)
+        counts = run_city(spec, out, workers=args.workers, checkpoint_every=args.checkpoint_every,
+                          progress=progress)
     ended = time.perf_counter()
     built = marks.get("built", started)
     years = args.days / 365
@@ -168,7 +171,8 @@ def main() -> None:
                  for f in sorted(d.glob("*.pkl"))[-1:])
     people = sum(m for m in city_run.read_state(out)["populations"].values())
     print(f"city: {spec.name}, {streets} streets, {people:,} residents ({origin})")
-    print(f"workers: {args.workers}, periods: {counts.periods_done} of {args.period_days} days")
+    print(f"workers: {args.workers}, periods: {counts.periods_done} of {args.period_days} days, "
+          f"a checkpoint every {args.checkpoint_every}")
     print(f"build (cluster start and every street built and checkpointed): {built - started:.1f} s")
     print(f"run ({args.days} days): {ended - built:.1f} s")
     print(f"time per street-year: {(ended - built) / (streets * years):.3f} s wall, "
