@@ -60,7 +60,7 @@ class WorkOrderHandler(mesa.Agent):
         self.belief = {"superficial": centre.detect_superficial, "paper": centre.detect_paper}
         # Whether a declined order of a kind comes back to it, learned from experience.
         self.return_belief: dict[str, float] = {}
-        self._stakes: tuple[object, float | None, Stakes] | None = None
+        self._stakes: tuple[object, float | None, float | None, Stakes] | None = None
 
     @property
     def log_actor(self) -> tuple[ActorKind, str, None]:
@@ -84,12 +84,15 @@ class WorkOrderHandler(mesa.Agent):
 
     def stakes(self) -> Stakes:
         """What outcomes cost this handler under the institutions in force now (and, under a
-        public ranking, its rank in the last one)."""
+        public ranking, its rank in the last one; in a city, its street's rank)."""
         cfg = self.model.config
         factor = self.model.ranking.factor(self.key)
-        if self._stakes is None or self._stakes[0] is not cfg or self._stakes[1] != factor:
-            self._stakes = (cfg, factor, stakes_for(cfg, self.kind_name, self.key, factor))
-        return self._stakes[2]
+        street = self.model.ranking.street_factor if self.kind_name == ActorKind.DEPARTMENT else None
+        if (self._stakes is None or self._stakes[0] is not cfg or self._stakes[1] != factor
+                or self._stakes[2] != street):
+            self._stakes = (cfg, factor, street,
+                            stakes_for(cfg, self.kind_name, self.key, factor, street))
+        return self._stakes[3]
 
     def expected_return(self, case: Case) -> float:
         """Believed chance that a declined order of this kind comes back (1/n owners at first)."""

@@ -62,11 +62,29 @@ def score(c: UnitCounts, weights: KpiWeights) -> float:
     return sum(w * v for w, v in pairs) / total if total else math.nan
 
 
+def rank_factor(place: int, n: int, multiplier: float, spread: float) -> float:
+    """The stakes factor of the unit in ``place`` (0: first) of ``n`` ranked:
+    ``1 + (m - 1)(1 + spread (2r - 1))`` with ``r = place / (n - 1)`` (0.5 for a lone unit), so
+    the mean over the table is ``m`` and the pressure falls on those near the bottom.
+
+    Example:
+        >>> [rank_factor(p, 3, 2.0, 1.0) for p in range(3)]
+        [1.0, 2.0, 3.0]
+    """
+    r = place / (n - 1) if n > 1 else 0.5
+    return 1 + (multiplier - 1) * (1 + spread * (2 * r - 1))
+
+
 class Tournament:
-    """The ranking of a model's departments, period after period, and each one's stakes factor."""
+    """The ranking of a model's departments, period after period, and each one's stakes factor.
+
+    ``street_factor`` is the factor of the town's own place in a city's league table of streets
+    (:mod:`coordination.city`), which the street passes on to its departments (None: the town is
+    not ranked by a city)."""
 
     def __init__(self, model: JointEnforcementModel) -> None:
         self.model = model
+        self.street_factor: float | None = None
         self.factors: dict[str, float] = {}
         self.rows: list[dict[str, Any]] = []
         self._period: Tally | None = None
@@ -106,8 +124,7 @@ class Tournament:
         period = 1 + (self.rows[-1]["period"] if self.rows else 0)
         n = len(order)
         for place, unit in enumerate(order):
-            r = place / (n - 1) if n > 1 else 0.5
-            self.factors[unit] = 1 + (m - 1) * (1 + spec.spread * (2 * r - 1))
+            self.factors[unit] = rank_factor(place, n, m, spec.spread)
             self.rows.append({"period": period, "day": self.model.time / HOURS_PER_DAY,
                               "unit": unit, "score": scored[unit], "rank": place + 1,
                               "named": place >= n - spec.named, "factor": self.factors[unit]})

@@ -458,3 +458,7 @@ app.command()(dashboard)
 from gridgov.cli_town import app as town_app  # noqa: E402
 
 app.add_typer(town_app, name="town")
+
+from gridgov.cli_city import app as city_app  # noqa: E402
+
+app.add_typer(city_app, name="city")

@@ -38,11 +38,20 @@ class Stakes:
 
 
 def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str,
-               rank_factor: float | None = None) -> Stakes:
+               rank_factor: float | None = None, street_factor: float | None = None) -> Stakes:
     """The stakes of one handler under the town's incentives and institutions.
 
     Under a public ranking a department's KPI stakes are multiplied by its ``rank_factor`` from
-    the last ranking (:mod:`coordination.ranking`), by ``ranking_multiplier`` before one.
+    the last ranking (:mod:`coordination.ranking`), by ``ranking_multiplier`` before one. In a
+    city whose league table ranks the streets (排名), the street passes its own rank's factor on
+    to the departments it can summon: their KPI stakes are multiplied by ``street_factor``
+    (None: no city ranking).
+
+    Example:
+        >>> from institutions import load_preset, apply_reforms
+        >>> kpis = apply_reforms(load_preset("n_town"), ["department_kpis"])
+        >>> stakes_for(kpis, "department", "public_works", street_factor=2.0).decline
+        8.0
     """
     base, inst = cfg.incentives, cfg.institutions
     a, auth = inst.assessment, inst.authority
@@ -53,6 +62,8 @@ def stakes_for(cfg: TownConfig, kind: HandlerKind, handler_id: str,
     if a.kind in ("department_kpis", "public_ranking") and kind == "department":
         factor = a.ranking_multiplier if rank_factor is None else rank_factor
         scale = a.stakes * (factor if a.kind == "public_ranking" else 1.0)
+        if street_factor is not None:
+            scale *= street_factor
         w = a.weights
         decline += scale * w.declines
         rework, late = scale * w.rework, scale * w.on_time
