@@ -1,4 +1,4 @@
-"""The dashboard app: four pages under one bar with the page links and the language switch.
+"""The dashboard app: five pages under one bar with the page links and the language switch.
 
 Serve it with ``gridgov dashboard`` (offline, loopback) or ``solara run dashboards/app.py``.
 Each browser session gets its own :class:`dashboards.session.Session`, made by the layout; a
@@ -11,11 +11,12 @@ import solara
 from solara.alias import rv
 
 from coordination.words import t
-from dashboards.pages import compare, explore, sweep_results, train
+from dashboards.pages import city, compare, explore, sweep_results, train
 from dashboards.session import Session, SessionContext
 from dashboards.widgets import ErrorBoundary
 
-PAGES = (("/", "explore"), ("/compare", "compare"), ("/train", "train"), ("/sweep", "sweep"))
+PAGES = (("/", "explore"), ("/compare", "compare"), ("/train", "train"), ("/sweep", "sweep"),
+         ("/city", "city"))
 
 CSS = """
 .v-application .v-input--dense .v-label { font-size: 0.85rem; }
@@ -61,4 +62,5 @@ routes = [
     solara.Route(path="compare", component=compare.Page, label="Compare"),
     solara.Route(path="train", component=train.Page, label="Train"),
     solara.Route(path="sweep", component=sweep_results.Page, label="Sweep results"),
+    solara.Route(path="city", component=city.Page, label="City"),
 ]

@@ -24,7 +24,7 @@ from dashboards.levers import (
 )
 from dashboards.state import ExploreSettings
 from dashboards.widgets import ChoiceField, NumberField
-from institutions import ConfigError, TownConfig, load_preset
+from institutions import ConfigError, TownConfig
 from institutions.paths import value_at
 
 Setter = Callable[[ExploreSettings], None]
@@ -37,7 +37,7 @@ def with_override(settings: ExploreSettings, base: dict[str, Any], path: str, va
 
     Example:
         >>> s = ExploreSettings()
-        >>> base = load_preset("n_town").model_dump()
+        >>> base = ExploreSettings().base().model_dump()
         >>> new, _ = with_override(s, base, "institutions.authority.kind", "command")
         >>> new.overrides
         {'institutions.authority.kind': 'command'}
@@ -133,9 +133,10 @@ def MeetingsField(settings: ExploreSettings, base: dict[str, Any], set_settings:
 @solara.component
 def LeverPanel(settings: ExploreSettings, set_settings: Setter, lang: Lang):
     """All levers of the town being edited, in collapsible sections."""
-    cfg = solara.use_memo(lambda: load_preset(settings.preset), [settings.preset])
-    base = solara.use_memo(cfg.model_dump, [settings.preset])
-    sections = solara.use_memo(lambda: lever_specs(cfg), [settings.preset])
+    key = (settings.preset, id(settings.town))
+    cfg = solara.use_memo(settings.base, [key])
+    base = solara.use_memo(cfg.model_dump, [key])
+    sections = solara.use_memo(lambda: lever_specs(cfg), [key])
     opened, set_opened = solara.use_state([])  # widgets only for the sections open: a fast first page
     with rv.ExpansionPanels(multiple=True, accordion=True, flat=True, class_="lever-panels",
                             v_model=opened, on_v_model=lambda v: set_opened(list(v or []))):

@@ -350,6 +350,19 @@ class SweepState:
         self.loaded.value = sweep
 
 
+class CityState:
+    """The City page: the run folder typed in, the city read from it, and what is shown."""
+
+    def __init__(self, keeper: Keeper | None = None) -> None:
+        keep = (keeper or Keeper()).scope("city")
+        self.folder = keep("folder", "")
+        self.loaded = keep("loaded", None, equals=_same)  # a dashboards.city_data.City
+        self.message = keep("message", "")
+        self.metric = keep("metric", "resolution_rate")
+        self.period = keep("period", 1)
+        self.street = keep("street", "")
+
+
 class Session:
     """Everything one browser session owns."""
 
@@ -361,6 +374,7 @@ class Session:
         self.compare = CompareState(scale, self.keeper)
         self.train = TrainState(self.keeper)
         self.sweep = SweepState(self.keeper)
+        self.city = CityState(self.keeper)
 
     @classmethod
     def of_page(cls) -> Session:

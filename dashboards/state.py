@@ -47,10 +47,15 @@ class ExploreSettings:
     scale: float = DEFAULT_SCALE
     overrides: dict[str, Any] = field(default_factory=dict)
     reforms: tuple[str, ...] = ()
+    town: TownConfig | None = None  # a town of its own (a city's street) instead of the preset
+
+    def base(self) -> TownConfig:
+        """The town before the overrides: :attr:`town` if given, else the preset."""
+        return self.town if self.town is not None else load_preset(self.preset)
 
     def config(self) -> TownConfig:
         """The validated town at 1:1; :class:`institutions.ConfigError` for a bad override."""
-        cfg = load_preset(self.preset)
+        cfg = self.base()
         return with_overrides(cfg, self.overrides) if self.overrides else cfg
 
 

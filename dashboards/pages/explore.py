@@ -29,6 +29,7 @@ from dashboards.town_map import TownMap
 from dashboards.widgets import ChoiceField, MapImage, NumberField, PngImage, Table
 from institutions import REFORMS, list_presets, load_preset
 
+STREET = "street:"  # the choice that stands for a town of its own (a city's street opened here)
 SEED = LeverSpec("seed", "int", low=0.0)
 SCALE = LeverSpec("scale", "float", low=0.0, high=1.0, low_open=True)
 CASE = LeverSpec("case", "int", low=1.0)
@@ -66,6 +67,8 @@ def RunSettings(ex: ExploreState, lang: Lang):
     settings = ex.settings.value
 
     def set_preset(name: str) -> None:
+        if name == STREET:
+            return
         ex.settings.value = ExploreSettings(preset=name, seed=settings.seed, scale=settings.scale,
                                             reforms=settings.reforms)
 
@@ -74,8 +77,13 @@ def RunSettings(ex: ExploreState, lang: Lang):
             ex.settings.value = dataclasses.replace(settings, **{name: value})
         return setter
 
-    ChoiceField(t("preset", lang), settings.preset, list_presets(), set_preset,
-                names=lambda name: town_name(name, lang), classes=["preset"])
+    street = settings.town
+    ChoiceField(t("preset", lang), STREET if street is not None else settings.preset,
+                ([STREET] if street is not None else []) + list_presets(), set_preset,
+                names=lambda name: (t("city_street", lang, name=(street.town.name_zh if lang == "zh"
+                                                             else "") or street.town.name)
+                                    if name == STREET else town_name(name, lang)),
+                classes=["preset"])
     with solara.Row(style={"gap": "8px"}):
         fresh = ex.resets.value  # a Reset clears what was typed and refused
         NumberField(t("seed", lang), settings.seed, set_field("seed"), SEED, lang, width="45%",

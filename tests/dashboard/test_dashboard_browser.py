@@ -265,6 +265,31 @@ def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Pat
     session.offline()
 
 
+def test_the_city_page_opens_the_example_city_and_a_street_in_explore(session, screenshots: Path):
+    page = session.open("city", ready=".open-example-city")
+    expect(page.locator(".no-city-yet")).to_contain_text("gridgov city run")
+    page.locator(".open-example-city").click()
+    expect(page.locator(".city-summary")).to_contain_text("3 streets in 2 districts, 3 periods")
+    expect(page.locator(".city-map img")).to_be_visible()
+    expect(page.locator(".city-ranks img")).to_be_visible()
+    expect(page.locator(".city-table")).to_contain_text("Farm town")
+    page.screenshot(path=screenshots / "city.png", full_page=True)
+    page.locator(".lang-zh").click()
+    expect(page.locator(".city-table")).to_contain_text("真实解决率")
+    table = page.locator(".city-table").inner_text()
+    words = re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*[a-z][A-Za-z]*\b", table)
+    assert set(words) <= {"Inner", "street", "Edge", "town", "Farm", "central", "north"}, words
+    page.screenshot(path=screenshots / "city_zh.png", full_page=True)
+    page.locator(".lang-en").click()
+    expect(page.locator(".nav-city")).to_have_text("City")
+    page.locator(".city-to-explore").click()
+    expect(page.locator(".day-counter")).to_have_text("Day 0")
+    expect(page.locator(".preset")).to_contain_text("a city's street")
+    page.locator(".step-button").click()
+    expect(page.locator(".day-counter")).to_have_text("Day 1")
+    session.offline()
+
+
 def test_sweep_results_say_what_is_wrong_and_chart_a_sweep(session, sweep_folder: Path,
                                                            screenshots: Path, tmp_path: Path):
     page = session.open("sweep", ready=".open-sweep")

@@ -13,7 +13,7 @@ import pytest
 import solara
 
 from dashboards.app import Layout
-from dashboards.pages import compare, explore, sweep_results, train
+from dashboards.pages import city, compare, explore, sweep_results, train
 from dashboards.session import Session, SessionContext
 from dashboards.sweep_data import EXAMPLE_SWEEP
 
@@ -522,3 +522,34 @@ def test_the_language_switch_turns_the_page_chinese(kernel_context):
     wait_text(rc, "day-counter", "Day 0")
     rc.find(v.BtnToggle, class_="lang-switch").widget.v_model = 1  # the browser's click on 中文
     wait_text(rc, "day-counter", "第 0 天")
+
+
+# -- City ----------------------------------------------------------------------------------------
+def test_the_example_city_opens_and_a_street_goes_to_explore(kernel_context):
+    from dashboards.app import routes
+
+    session = Session(scale=SCALE)
+
+    @solara.component
+    def Routed():
+        solara.RoutingProvider(routes=routes, pathname="/city", children=[WithSession(session, city.Page)])
+
+    _, rc = solara.render(Routed(), handle_error=False)
+    wait_for(lambda: rc.find(v.Alert, class_="no-city-yet").widgets)  # a newcomer is told how
+    button(rc, "open-example-city").click()
+    wait_for(lambda: rc.find(v.SimpleTable, class_="city-table").widgets)
+    table = str(rc.find(v.SimpleTable, class_="city-table").widget)
+    assert all(name in table for name in ("Inner street", "Edge town", "Farm town"))
+    loaded = session.city.loaded.value
+    assert session.city.period.value == loaded.periods == 3
+    first = picture(rc, "city-map")
+    session.city.metric.value = "real_resolution_rate"  # the streets coloured by another rate
+    wait_for(lambda: picture(rc, "city-map") != first)
+    session.lang.value = "zh"
+    wait_for(lambda: "真实解决率" in str(rc.find(v.SimpleTable, class_="city-table").widget))
+    session.city.street.value = "edge"
+    button(rc, "city-to-explore").click()  # the street as the city ran it, in Explore
+    wait_for(lambda: session.explore.run.settings.town is not None)
+    run = session.explore.run
+    assert run.model.config.population == loaded.town("edge").population
+    assert len(run.model.config.grids) == len(loaded.town("edge").grids)
