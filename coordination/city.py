@@ -61,7 +61,8 @@ from institutions.city_spec import CitySpec, SharedDepartment, StreetSpec, stree
 KPI_KINDS = ("department_kpis", "public_ranking")
 PUBLISHED = ("response_rate", "resolution_rate", "satisfaction_rate")
 """The rates a league table publishes (三率): on time, resolution as reported, satisfaction."""
-COUNTS = ("calls", "routed_to_city", "cases_registered", "counted", "cases_closed", "closed_timed",
+COUNTS = ("calls", "routed_to_city", "open_at_start", "cases_registered", "counted", "cases_closed",
+          "closed_timed",
           "closed_on_time", "closed_fixed", "callers_asked", "callers_satisfied", "paper_closures",
           "superficial_fixes", "declines", "injuries")
 """What a street counts over a period (the city's figures are their sums)."""
@@ -250,6 +251,7 @@ class Street:
     def run_period(self, orders: SyncOrders) -> dict[str, Any]:
         """Apply ``orders``, run one period, and return the street's row for it."""
         self.apply(orders)
+        self.open_at_start = int(self.model.tally.value("open_cases"))  # on the books already
         self.window = self.model.tally_from(self.model.time)
         self.model.run_for(self.period_days * HOURS_PER_DAY)
         self.model.log.unsubscribe(self.window)
@@ -262,6 +264,7 @@ class Street:
         counts = {"calls": t.calls,
                   "routed_to_city": sum(n for d, n in t.hotline_first.items()
                                         if d in self.city_departments),
+                  "open_at_start": self.open_at_start,
                   "cases_registered": t.registered, "counted": t.registered - t.excluded,
                   "cases_closed": t.closed, "closed_timed": len(t.hours_to_close),
                   "closed_on_time": t.closed_on_time, "closed_fixed": t.closed_fixed,
@@ -279,18 +282,20 @@ class Street:
 
 def rates(c: dict[str, Any]) -> dict[str, float]:
     """The published rates (and the real resolution rate) from a street's or the city's counts.
+    Resolution is over the cases on the books in the period (open at its start, or registered in
+    it), so that a backlog closed this month does not lift a rate above 1.
 
     Example:
-        >>> r = rates({"closed_timed": 4, "closed_on_time": 3, "counted": 10, "cases_closed": 4,
+        >>> r = rates({"closed_timed": 4, "closed_on_time": 3, "counted": 8, "cases_closed": 4,
         ...            "callers_asked": 2, "callers_satisfied": 1, "closed_fixed": 2,
-        ...            "cases_registered": 10})
+        ...            "cases_registered": 8, "open_at_start": 2})
         >>> r["response_rate"], r["resolution_rate"], r["satisfaction_rate"], r["real_resolution_rate"]
         (0.75, 0.4, 0.5, 0.2)
     """
     return {"response_rate": ratio(c["closed_on_time"], c["closed_timed"]),
-            "resolution_rate": ratio(c["cases_closed"], c["counted"]),
+            "resolution_rate": ratio(c["cases_closed"], c["open_at_start"] + c["counted"]),
             "satisfaction_rate": ratio(c["callers_satisfied"], c["callers_asked"]),
-            "real_resolution_rate": ratio(c["closed_fixed"], c["cases_registered"])}
+            "real_resolution_rate": ratio(c["closed_fixed"], c["open_at_start"] + c["cases_registered"])}
 
 
 def league_table(spec: CitySpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
