@@ -50,6 +50,19 @@ class Visit:
         assert not self.failures, f"failed requests: {self.failures[:5]}"
 
 
+def next_event(page: Page, n: int) -> None:
+    """Press Next until the counter reads event ``n`` (a click that lands while the page is still
+    replacing the button after a redraw is lost, as it would be for a reader: press again)."""
+    for _ in range(5):
+        page.locator(".next-event").click()
+        try:
+            expect(page.locator(".event-counter")).to_contain_text(f"Event {n} of", timeout=6_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.locator(".event-counter")).to_contain_text(f"Event {n} of")
+
+
 def choose(page: Page, select_css: str, option: str) -> None:
     """Pick ``option`` in a Vuetify select."""
     page.locator(f".{select_css}").click()
@@ -237,9 +250,9 @@ def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Pat
     choose(page, "scenario-select", "An illegal structure that needs a climbing licence")
     page.locator(".run-scenario").click()
     expect(page.locator(".event-counter")).to_contain_text("Event 1 of")
+    expect(page.locator(".train-map img")).to_be_visible()
     town = session.src("train-map")
-    page.locator(".next-event").click()
-    expect(page.locator(".event-counter")).to_contain_text("Event 2 of")
+    next_event(page, 2)
     session.wait_redrawn("train-map", town)
     page.locator(".replay-button").click()
     expect(page.locator(".replay-result")).to_contain_text("Under training")
@@ -247,8 +260,7 @@ def test_train_steps_through_a_scenario_and_replays_it(session, screenshots: Pat
     beside = session.src("train-map-reform")
     total = int(page.locator(".event-counter").inner_text().split(" of ")[1])
     for n in range(3, total + 1):  # it steps with the story, to the story's end
-        page.locator(".next-event").click()
-        expect(page.locator(".event-counter")).to_contain_text(f"Event {n} of")
+        next_event(page, n)
     session.wait_redrawn("train-map-reform", beside)
     page.screenshot(path=screenshots / "train_replay.png")
     total = page.locator(".event-counter").inner_text().split(" of ")[1]
