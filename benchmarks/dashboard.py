@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboards.charts import LiveCharts, handler_labels
+from dashboards.charts import LiveCharts
 from dashboards.state import DEFAULT_SCALE, ExploreRun, ExploreSettings
 from dashboards.town_map import TownMap
 from gridgov.cli_dashboard import free_port, served
@@ -68,7 +68,7 @@ def _summary(name: str, seconds: list[float]) -> str:
 def in_process(steps: int) -> None:
     run = ExploreRun(ExploreSettings())
     started = time.perf_counter()
-    town, charts = TownMap(run.model), LiveCharts(handler_labels(run.model))
+    town, charts = TownMap(run.model), LiveCharts()
     town.png(run.model)
     charts.png(run.history, run.switches)
     print(f"first draw of map and charts (model built): {1000 * (time.perf_counter() - started):.0f} ms")

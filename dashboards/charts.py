@@ -91,7 +91,7 @@ class LiveCharts:
     Example:
         >>> from dashboards.state import ExploreRun, ExploreSettings
         >>> run = ExploreRun(ExploreSettings(scale=0.02))
-        >>> charts = LiveCharts(handler_labels(run.model, "en"))
+        >>> charts = LiveCharts(lang="en")
         >>> before = charts.png(run.history, run.switches)
         >>> run.step(days=2)
         >>> before != charts.png(run.history, run.switches)
@@ -106,10 +106,8 @@ class LiveCharts:
     TITLES = ("open_overdue", "closure_vs_real", "injuries_chart", "trust_chart", "declines_chart",
               "cases_chart")  # panels left to right, top to bottom
 
-    def __init__(self, labels: dict[str, str], *, lang: Lang = "en", width: float = 6.2,
-                 height: float = 5.0) -> None:
+    def __init__(self, *, lang: Lang = "en", width: float = 6.2, height: float = 5.0) -> None:
         self.lang = plot_lang(lang)
-        self.labels = labels
         self._limits: tuple | None = None
         self._switches: tuple = ()
         with styled():

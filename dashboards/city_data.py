@@ -26,7 +26,7 @@ from coordination.city import street_config
 from coordination.words import Lang, t
 from dashboards.figures import new_figure, plot_lang
 from experiments.city_run import load_city, read_city_manifest
-from institutions import ConfigError, TownConfig
+from institutions import TownConfig
 from institutions.city_spec import CitySpec
 
 EXAMPLE_CITY = Path(__file__).resolve().parents[1] / "examples" / "cities" / "three_streets_run"
@@ -181,12 +181,3 @@ def _value(metric: str, value: float) -> str:
         return "–"
     return f"{value:.3f}" if metric == "resident_trust" else f"{100 * value:.0f}%"
 
-
-def check_city_folder(folder: str | Path) -> City:
-    """:func:`open_city`, with a refusal said as the page says it."""
-    try:
-        return open_city(folder)
-    except ConfigError:
-        raise
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"city run folder: '{folder}' cannot be read ({exc})") from None

@@ -201,7 +201,7 @@ def TownView(ex: ExploreState, lang: Lang, version: int):
 def ChartsView(ex: ExploreState, lang: Lang, version: int):
     """The live charts, redrawn each step."""
     run = ex.run
-    charts = solara.use_memo(lambda: LiveCharts(handler_labels(run.model, lang), lang=lang),
+    charts = solara.use_memo(lambda: LiveCharts(lang=lang),
                              [id(run), lang])
     image = solara.use_memo(lambda: charts.png(run.history, run.switches), [id(run), lang, version])
     solara.use_effect(lambda: ex.pacer.drawn(version), [version])  # runs once the page shows it

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from coordination import words
 from dashboards.app import PAGES
-from dashboards.charts import LiveCharts, handler_labels
+from dashboards.charts import LiveCharts
 from dashboards.lever_panel import with_override
 from dashboards.levers import MEETING_KINDS, check_number, lever_specs, meetings_with
 from dashboards.state import ExploreRun, ExploreSettings
@@ -51,7 +51,7 @@ def test_the_same_seed_gives_the_same_run_and_the_same_pictures():
     for run in runs:
         run.step(days=12)
         town = TownMap(run.model)
-        charts = LiveCharts(handler_labels(run.model))
+        charts = LiveCharts()
         pictures.append((town.png(run.model), charts.png(run.history)))
     pd.testing.assert_frame_equal(runs[0].history.frame(), runs[1].history.frame())
     assert pictures[0] == pictures[1]
