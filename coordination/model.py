@@ -84,7 +84,7 @@ class JointEnforcementModel(mesa.Model):
         self.config = apply_reforms(scaled(cfg, scale), [name for name, day in timed if day == 0])
         self.reforms_applied: list[tuple[str, float]] = [(n, 0.0) for n, d in timed if d == 0]
         self.incident_rng, self.resident_rng, self.org_rng = self.rng.spawn(3)
-        self.log = CaseLog(clock=lambda: self.time)
+        self.log = CaseLog(clock=self._hours)
         self.tally = Tally(self)
         self.log.subscribe(self.tally)
         self.workflow = CaseWorkflow(self, self.log)
@@ -101,13 +101,17 @@ class JointEnforcementModel(mesa.Model):
             self.schedule_event(self._switch_reforms, at=day * HOURS_PER_DAY,
                                 priority=Priority.HIGH)
         self.datacollector = mesa.DataCollector(model_reporters={
-            "day": lambda m: m.time / HOURS_PER_DAY,
+            "day": _day,
             **{name: partial(_series_value, name=name) for name in SERIES}})
         self.schedule_recurring(self._new_day, Schedule(interval=HOURS_PER_DAY, start=0.0),
                                 priority=Priority.HIGH)
         self.schedule_recurring(self._collect, Schedule(interval=HOURS_PER_DAY,
                                                         start=HOURS_PER_DAY),
                                 priority=Priority.LOW)
+
+    def _hours(self) -> float:
+        """The clock the case log reads (a method, not a lambda: a model pickles)."""
+        return self.time
 
     # -- building the town -------------------------------------------------------------------
     def _build_places(self) -> None:
@@ -305,3 +309,7 @@ class JointEnforcementModel(mesa.Model):
 
 def _series_value(model: JointEnforcementModel, name: str) -> Any:
     return model.tally.value(name)
+
+
+def _day(model: JointEnforcementModel) -> float:
+    return model.time / HOURS_PER_DAY
