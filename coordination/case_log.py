@@ -8,7 +8,9 @@ catalogue's (:mod:`coordination.words`). docs/case_log.md describes every column
 
 Rows are kept as tuples while the model runs (cheap to append), each handed at once to the
 tallies that subscribe (:class:`coordination.tally.Tally`); :meth:`CaseLog.frame` makes the
-pandas DataFrame, with categorical dtypes, on demand.
+pandas DataFrame, with categorical dtypes, on demand. A long run may :meth:`CaseLog.spill` the
+rows it holds to a Parquet file and let them go (a city's streets do, every period): the log
+stays whole, :meth:`CaseLog.frame` reads the spilled parts back before the rows in memory.
 
 Example:
     >>> from coordination import JointEnforcementModel
@@ -22,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,11 +98,12 @@ class CaseLog:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.rows: list[Row] = []
+        self.parts: list[tuple[Path, int]] = []  # spilled rows: (Parquet file, number of rows)
         self._clock = clock
         self._listeners: list[Callable[[Row], None]] = []
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return sum(n for _, n in self.parts) + len(self.rows)
 
     def subscribe(self, listener: Callable[[Row], None]) -> None:
         """Hand every row written from now on to ``listener`` (a tally)."""
@@ -122,28 +126,67 @@ class CaseLog:
         for listener in self._listeners:
             listener(row)
 
+    def spill(self, path: str | Path) -> None:
+        """Write the rows held in memory to the Parquet file ``path`` and let them go; the file
+        stays part of the log (:meth:`frame` reads it back). The file is written whole or not at
+        all (a temporary renamed into place), not synced to disk; nothing is written when no row
+        is held. Writing the same rows to the same path again (a street run again from a
+        checkpoint) replaces the file with the same one.
+
+        Example:
+            >>> import tempfile
+            >>> from coordination import JointEnforcementModel
+            >>> model = JointEnforcementModel(scale=0.02, rng=1)
+            >>> model.run_for(24 * 5)
+            >>> whole = model.case_log()
+            >>> model.log.spill(Path(tempfile.mkdtemp()) / "part-1.parquet")
+            >>> model.log.rows, model.case_log().equals(whole)
+            ([], True)
+        """
+        if not self.rows:
+            return
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            write_parquet(_frame(self.rows), tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.parts = [p for p in self.parts if p[0] != path] + [(path, len(self.rows))]
+        self.rows = []
+
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame, in the order things happened (columns: :data:`COLUMNS`)."""
-        n = len(CORE)
-        df = pd.DataFrame([r[:n] for r in self.rows], columns=list(CORE))
-        extra: dict[str, list[Any]] = {c: [None] * len(self.rows) for c in DETAILS}
-        for i, row in enumerate(self.rows):
-            if row[n]:
-                for key, value in row[n].items():
-                    extra[key][i] = value
-        for name, values in extra.items():
-            df[name] = values
-        df["case_id"] = df["case_id"].astype("Int64")
-        df["incident_id"] = df["incident_id"].astype("int64")
-        df["time"] = df["time"].astype("float64")
-        for name in COLUMNS:
-            if name in CODES:
-                df[name] = pd.Categorical(df[name].astype("object"), categories=CODES[name])
-            elif name in IDS:
-                df[name] = df[name].astype("str")
-            elif name in DETAILS:
-                df[name] = df[name].astype(DETAILS[name])
-        return df
+        if not self.parts:
+            return _frame(self.rows)
+        spilled = [pd.read_parquet(p) for p, _ in self.parts]
+        return pd.concat([*spilled, _frame(self.rows)], ignore_index=True)
+
+
+def _frame(rows: list[Row]) -> pd.DataFrame:
+    """Rows as a DataFrame with the log's columns and dtypes."""
+    n = len(CORE)
+    df = pd.DataFrame([r[:n] for r in rows], columns=list(CORE))
+    extra: dict[str, list[Any]] = {c: [None] * len(rows) for c in DETAILS}
+    for i, row in enumerate(rows):
+        if row[n]:
+            for key, value in row[n].items():
+                extra[key][i] = value
+    for name, values in extra.items():
+        df[name] = values
+    df["case_id"] = df["case_id"].astype("Int64")
+    df["incident_id"] = df["incident_id"].astype("int64")
+    df["time"] = df["time"].astype("float64")
+    for name in COLUMNS:
+        if name in CODES:
+            df[name] = pd.Categorical(df[name].astype("object"), categories=CODES[name])
+        elif name in IDS:
+            df[name] = df[name].astype("str")
+        elif name in DETAILS:
+            df[name] = df[name].astype(DETAILS[name])
+    return df
 
 
 def write_parquet(log: pd.DataFrame, path: str | Path) -> None:

@@ -3,10 +3,13 @@ checkpointed at each one, results streamed into Parquet as in sweeps.
 
 A street lives on a Dask worker between sync points (kept in the worker's memory, keyed by the
 run folder and the street); each period it is advanced by one task, which writes the street's
-checkpoint (``checkpoints/STREET/period-NNNN.pkl``, a cloudpickle of the town model; every
+checkpoint (``checkpoints/STREET/period-NNNN.pkl``, a pickle of the town model; every
 period by default, every ``checkpoint_every`` periods if asked) before it returns the street's
-row. A task that finds the street missing from its worker's memory (the worker died, the street
-moved, the driver was restarted) loads the last checkpoint instead and runs the periods since
+row. Each period the street's case log spills the period's rows to
+``case_logs/STREET/period-NNNN.parquet`` and lets them go (so neither the worker's memory nor the
+checkpoints grow with the log); :func:`street_case_log` reads a street's whole log back. A
+task that finds the street missing from its worker's memory (the worker died, the street moved,
+the driver was restarted) loads the last checkpoint instead and runs the periods since
 again under their recorded orders; since a restored street continues exactly as one that never
 stopped, a killed worker costs one period of its streets (up to ``checkpoint_every``), and a
 killed driver resumes (``resume=True``) from the last period whose results are in
@@ -20,6 +23,7 @@ The run folder::
     manifest.json                  the spec, its digest, versions, commit
     state.json                     the last period done, and its street rows (for the next sync)
     checkpoints/STREET/period-NNNN.pkl
+    case_logs/STREET/period-NNNN.parquet  each street's case log, period by period
     streets/runs/part-*.parquet    each street's figures per period
     departments/runs/part-*.parquet  officers and work orders of shared departments' branches
     league/runs/part-*.parquet     the league table per period (排名)
@@ -36,6 +40,8 @@ Example:
     >>> counts = run_city(spec, out, workers=0)
     >>> counts.periods_done, len(load_city(out)["league"])
     (3, 9)
+    >>> street_case_log(out, "inner")["time"].is_monotonic_increasing
+    True
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
@@ -50,7 +57,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import cloudpickle
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -76,6 +82,7 @@ from institutions.city_spec import CitySpec
 MANIFEST = "manifest.json"
 STATE = "state.json"
 CHECKPOINTS = "checkpoints"
+CASE_LOGS = "case_logs"
 KIND = "gridgov city"
 MAX_CHECKPOINT_EVERY = 10_000
 RATES = (*PUBLISHED, "real_resolution_rate")
@@ -134,6 +141,23 @@ def checkpoint_path(run: str | Path, street: str, period: int) -> Path:
     return Path(run) / CHECKPOINTS / street / f"period-{period:04d}.pkl"
 
 
+def case_log_path(run: str | Path, street: str, period: int) -> Path:
+    """The Parquet file of the case log rows ``street`` wrote in ``period``."""
+    return Path(run) / CASE_LOGS / street / f"period-{period:04d}.parquet"
+
+
+def street_case_log(out: str | Path, street: str) -> pd.DataFrame:
+    """The case log of one street of a city run, period after period (columns as a town's,
+    docs/case_log.md), from the files its periods spilled.
+
+    Example (the run of the module's example): ``street_case_log(out, "inner")``.
+    """
+    files = sorted((Path(out) / CASE_LOGS / street).glob("period-*.parquet"))
+    if not files:
+        raise SweepError(f"{out}: no case log of street '{street}' (no period of it has run)")
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
 def save_checkpoint(street: Street, run: str | Path, keep_after: int | None = None) -> Path:
     """Write the street's checkpoint (a temporary file renamed into place: whole or not at all);
     remove those of periods up to ``keep_after`` (default: all but this one and the one before).
@@ -146,7 +170,7 @@ def save_checkpoint(street: Street, run: str | Path, keep_after: int | None = No
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(cloudpickle.dumps(street, protocol=5))
+        tmp.write_bytes(pickle.dumps(street, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -166,7 +190,7 @@ def load_checkpoint(run: str | Path, street: str, period: int) -> Street:
     except FileNotFoundError:
         raise SweepError(f"checkpoint {path} is missing; the run folder must be on a file "
                          "system every worker sees") from None
-    return cloudpickle.loads(data)
+    return pickle.loads(data)
 
 
 def last_checkpoint(period: int, every: int) -> int:
@@ -208,7 +232,9 @@ def advance(ctx: CityContext, street_id: str, period: int,
             street = load_checkpoint(ctx.run, street_id, start)
             for replayed in orders[:-1]:
                 street.run_period(replayed)
+                street.model.log.spill(case_log_path(ctx.run, street_id, street.period))
         row = street.run_period(orders[-1])
+        street.model.log.spill(case_log_path(ctx.run, street_id, period))
     if period % every == 0:
         save_checkpoint(street, ctx.run, keep_after=period - 2 * every)
     _STREETS[key] = street

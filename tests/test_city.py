@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import cloudpickle
 import pandas as pd
 import psutil
 import pytest
 from typer.testing import CliRunner
 
 from coordination.city import City, Street, SyncOrders, allocate
-from experiments.city_run import load_city, read_state, run_city
+from experiments.city_run import load_city, read_state, run_city, street_case_log
 from gridgov.cli import app
 from institutions import ConfigError
 from institutions.city_spec import CitySpec, parse_city_spec
@@ -77,7 +77,13 @@ def serial(spec: CitySpec, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     """The reference: the city run in this process, without Dask."""
     out = tmp_path_factory.mktemp("serial") / "city"
     run_city(spec, out, workers=0)
-    return load_city(out)
+    return tables(out)
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    """A city run's tables and every street's case log."""
+    streets = sorted(read_state(out)["populations"])
+    return {**load_city(out), **{f"case log of {s}": street_case_log(out, s) for s in streets}}
 
 
 def same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
@@ -154,14 +160,15 @@ def test_shared_officers_follow_demand_and_keep_the_floor() -> None:
     assert sum(shares.values()) == 12 and shares["c"] == 2 and shares["a"] > shares["b"]
 
 
-def test_a_restored_street_goes_on_as_one_that_never_stopped(spec: CitySpec) -> None:
+def test_a_restored_street_goes_on_as_one_that_never_stopped(spec: CitySpec, tmp_path: Path) -> None:
     street_spec = spec.streets()[1]
     orders = SyncOrders(street_factor=2.0, ranking=True, summoning=True)
     straight = Street(spec, street_spec, "north")
     stopped = Street(spec, street_spec, "north")
     straight.run_period(orders)
     stopped.run_period(orders)
-    restored = cloudpickle.loads(cloudpickle.dumps(stopped))
+    stopped.model.log.spill(tmp_path / "period-0001.parquet")  # as a city run does
+    restored = pickle.loads(pickle.dumps(stopped))  # as a checkpoint does
     a, b = straight.run_period(orders), restored.run_period(orders)
     assert pd.Series(a, dtype=object).equals(pd.Series(b, dtype=object))
     assert json.dumps(straight.model.metrics(), sort_keys=True) == \
@@ -238,7 +245,7 @@ def test_a_run_stopped_between_checkpoints_resumes_to_the_same_tables(spec: City
     with pytest.raises(ConfigError, match="--checkpoint-every"):
         run_city(spec, out, workers=0, resume=True)
     run_city(spec, out, workers=0, checkpoint_every=3, resume=True)
-    same_tables(serial, load_city(out))
+    same_tables(serial, tables(out))
 
 
 # -- on a real local Dask cluster ----------------------------------------------------------------
@@ -248,7 +255,7 @@ def test_the_same_tables_on_1_and_2_workers(workers: int, spec: CitySpec, serial
                                             ) -> None:
     out = tmp_path / "city"
     run_city(spec, out, workers=workers)
-    same_tables(serial, load_city(out))
+    same_tables(serial, tables(out))
 
 
 @pytest.mark.slow
@@ -271,7 +278,7 @@ def test_a_worker_killed_between_periods_costs_nothing_in_the_results(every: int
     out = tmp_path / "city"
     run_city(spec, out, workers=2, checkpoint_every=every, progress=kill_a_worker)
     assert killed
-    same_tables(serial, load_city(out))
+    same_tables(serial, tables(out))
 
 
 DRIVER = textwrap.dedent("""
@@ -318,7 +325,7 @@ def test_a_killed_driver_resumes_to_the_same_tables(serial, tmp_path: Path) -> N
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
                              start_new_session=True)
     assert resumed.returncode == 0, resumed.stderr
-    same_tables(serial, load_city(out))
+    same_tables(serial, tables(out))
     analyzed = CliRunner().invoke(app, ["city", "analyze", str(out)])
     assert analyzed.exit_code == 0 and "League table" in analyzed.output
 
