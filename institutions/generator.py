@@ -186,6 +186,12 @@ class Norms:
 
 
 @cache
+def _template(preset: str) -> TownConfig:
+    """The preset a kind of place takes its norms from, loaded once (only read)."""
+    return load_preset(preset)
+
+
+@cache
 def place_norms(kind: str) -> Norms:
     """The norms of a kind of place, derived from its preset.
 
@@ -247,7 +253,7 @@ def generate_town(spec: TownSpec) -> TownConfig:
 
 def _town_data(spec: TownSpec) -> dict[str, Any]:
     norms = place_norms(spec.kind)
-    template = load_preset(norms.template.preset)
+    template = _template(norms.template.preset)
     data = template.model_dump()
     _scale_data(data, spec.population / norms.population)  # staff per resident, as `scaled` does
     kinds_used, grid_rows = _grids(spec, norms)
