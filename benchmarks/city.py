@@ -14,6 +14,14 @@ periods (360 days) with the league table, summoning and checkpoints at every syn
     .venv/bin/python benchmarks/city.py --scale 0.1 --workers 2
     .venv/bin/python benchmarks/city.py --scale 0.1 --workers 2 --checkpoint-every 12
     .venv/bin/python benchmarks/city.py --scale 1 --workers 2      # Shanghai at 1:1
+    .venv/bin/python benchmarks/city.py --scale 0.1 --workers 6 --memory-limit 600MB
+
+With ``--memory-limit`` the benchmark starts its own local cluster of ``--workers`` processes,
+each limited to that memory (Dask's nanny restarts a worker that passes 95% of it; its streets
+are then loaded from their checkpoints), and runs the city on it through ``--scheduler``, as on
+a real cluster: how the run spreads over more, smaller workers than this machine has cores
+(their time is shared, so only memory per worker, restarts and the time of the sync points
+carry over to a real cluster).
 
 Memory is sampled every 0.2 s over the driver and all its child processes (RSS summed: the peak
 "in all"); each worker's own peak is its ``ru_maxrss`` at the end.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import resource
 import shutil
 import tempfile
@@ -31,7 +40,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import psutil
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ROOT / "institutions" / "cities" / "shanghai.toml"
@@ -128,6 +139,20 @@ class MemorySampler:
         self._thread.join()
 
 
+@contextlib.contextmanager
+def limited_cluster(workers: int, memory_limit: str | None) -> Any:
+    """The address of a local cluster of ``workers`` single-threaded processes with
+    ``memory_limit`` each, stopped on exit; None (run_city starts its own) without a limit."""
+    if memory_limit is None:
+        yield None
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      memory_limit=memory_limit, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -140,6 +165,8 @@ def main() -> None:
     parser.add_argument("--period-days", type=int, default=30)
     parser.add_argument("--checkpoint-every", type=int, default=1, help="periods between checkpoints")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: a temporary one)")
+    parser.add_argument("--memory-limit", default=None,
+                        help="a local cluster of --workers processes with this memory each (e.g. 600MB)")
     args = parser.parse_args()
 
     from experiments import city_run
@@ -151,18 +178,27 @@ def main() -> None:
     marks: dict[str, float] = {}
     worker_peaks: dict[str, int] = {}
 
+    period_ends: list[float] = []
+    last_street: list[float] = [0.0]
+
     def progress(p: city_run.CityProgress) -> None:
-        if p.period == 0 and p.street is None:
+        if p.street is not None:
+            last_street[0] = time.perf_counter()
+            return
+        period_ends.append(time.perf_counter())
+        if p.period == 0:
             marks["built"] = time.perf_counter()
-        if p.street is None and p.periods_done == p.periods_total and args.workers != 0:
+        elif last_street[0]:  # from the period's last street to its end: tables and state
+            marks["sync"] = marks.get("sync", 0.0) + period_ends[-1] - last_street[0]
+        if p.periods_done == p.periods_total and args.workers != 0:
             from distributed import default_client
 
             worker_peaks.update(default_client().run(_peak_rss))
 
     started = time.perf_counter()
-    with MemorySampler() as memory:
-        counts = run_city(spec, out, workers=args.workers, checkpoint_every=args.checkpoint_every,
-                          progress=progress)
+    with MemorySampler() as memory, limited_cluster(args.workers, args.memory_limit) as address:
+        counts = run_city(spec, out, workers=None if address else args.workers, scheduler=address,
+                          checkpoint_every=args.checkpoint_every, progress=progress)
     ended = time.perf_counter()
     built = marks.get("built", started)
     years = args.days / 365
@@ -177,6 +213,16 @@ def main() -> None:
     print(f"run ({args.days} days): {ended - built:.1f} s")
     print(f"time per street-year: {(ended - built) / (streets * years):.3f} s wall, "
           f"{(ended - built) * max(1, args.workers) / (streets * years):.3f} s of a worker")
+    periods = [b - a for a, b in itertools.pairwise(period_ends)]
+    if periods:
+        print(f"time per period: mean {sum(periods) / len(periods):.1f} s, longest "
+              f"{max(periods):.1f} s; writing tables and state at the sync points: "
+              f"{marks.get('sync', 0.0):.1f} s in all")
+    used = set(pd.concat(pq.read_table(f).to_pandas() for f in sorted(
+        (out / "streets" / "runs").glob("*.parquet")))["worker"].dropna())
+    if args.workers:
+        print(f"worker processes that ran a street: {len(used)} "
+              f"({len(used) - args.workers} started again after a worker was lost)")
     if worker_peaks:
         for addr, peak in sorted(worker_peaks.items()):
             print(f"peak memory, worker {addr}: {peak / 2**20:,.0f} MB")

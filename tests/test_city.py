@@ -147,11 +147,14 @@ def test_bad_flags_exit_2(flags: list[str], named: str, tmp_path: Path) -> None:
     assert result.exit_code == 2 and named in result.output, result.output
 
 
-def test_the_example_spec_validates() -> None:
+def test_the_shipped_example_results_are_what_its_spec_gives_now(tmp_path: Path) -> None:
+    """The dashboard opens examples/cities/three_streets_run: it must not be stale."""
     from institutions.city_spec import load_city_spec
 
     spec = load_city_spec(ROOT / "examples/cities/three_streets.toml")
     assert len(spec.streets()) == 3 and spec.periods == 3
+    run_city(spec, tmp_path / "city", folder=ROOT, workers=0)
+    same_tables(tables(ROOT / "examples/cities/three_streets_run"), tables(tmp_path / "city"))
 
 
 # -- the pieces ----------------------------------------------------------------------------------
