@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import TextColumn
@@ -67,6 +68,9 @@ from institutions import (
 )
 from institutions.loading import preset_path
 from institutions.reforms import describe_reforms
+
+if TYPE_CHECKING:
+    from experiments.city_validation import CityValidation
 
 app = typer.Typer(
     help="gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理).",
@@ -325,22 +329,29 @@ def calibrate(
 
 @app.command()
 def validate(
-    preset: Annotated[str | None, typer.Option(help="Only this preset's targets.")] = None,
-    seeds: Annotated[int, typer.Option(help=f"Seeds per setting (2 to {MAX_REPS:,}).")] = 20,
+    preset: Annotated[str | None, typer.Option(help="Only this preset's targets (and a --city "
+                                               "scenario's, if one is named).")] = None,
+    seeds: Annotated[int, typer.Option(help=f"Seeds per setting and per city scenario (2 to "
+                                       f"{MAX_REPS:,}).")] = 20,
     targets: Annotated[Path | None, typer.Option(help="A targets TOML file instead of the "
                                                  "shipped one (experiments/targets.toml).")] = None,
+    city: Annotated[str | None, typer.Option(help="A city scenario (experiments/cities/, e.g. "
+                                             "beijing_reform), or none. Default: every scenario "
+                                             "when neither --preset nor --targets is given; "
+                                             "with --city NAME alone, only that scenario.")] = None,
     workers: Workers = 0,
     max_hours: MaxHours = None,
     out: Annotated[Path | None, typer.Option(help="Also write the scorecard to this JSON file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
 ) -> None:
-    """Check the presets against the figures real grid systems report (docs/validation.md).
+    """Check the presets against the figures real grid systems report, and the city scenarios
+    (Beijing's reform) against their reported trajectory (docs/validation.md).
 
     Exit 0 only when every target holds, 1 when one does not.
 
     Example: gridgov validate --preset c_town --seeds 20
     """
-    from experiments import validation
+    from experiments import city_validation, validation
 
     try:
         check_whole("--seeds", seeds, 2, MAX_REPS, what="2 or more (an interval needs two), a "
@@ -348,39 +359,94 @@ def validate(
         check_workers(workers)
         if preset is not None and preset not in list_presets():
             raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
+        scenarios = city_validation.list_scenarios()
+        if city is not None and city != "none" and city not in scenarios:
+            raise ConfigError(f"--city: '{city}' is not a city scenario; allowed: "
+                              f"{', '.join(scenarios)}, none")
         check_file_target(out)
-        chosen = validation.targets_for(preset, targets or validation.TARGETS)
-        if not chosen:
+        named = city not in (None, "none")
+        chosen = ([] if named and preset is None and targets is None
+                  else validation.targets_for(preset, targets or validation.TARGETS))
+        if not chosen and preset is not None:
             raise ConfigError(f"--preset: '{preset}' has no validation targets")
+        cities = [city_validation.load_scenario(name) for name in
+                  ([city] if named else scenarios if city is None and preset is None
+                   and targets is None else [])]
         settings = {t.setting(): t for t in chosen}.values()
-        n_workers = workers_for(workers, len(settings) * seeds)
+        n_workers = workers_for(workers, (len(settings) + len(cities)) * seeds)
         check_work([Work(seeds, t.warmup_days + t.days, load_preset(t.preset).population * t.scale)
-                    for t in settings], max_hours=max_hours, workers=n_workers,
-                   asked=f"--seeds {seeds} x {len(settings)} settings")
+                    for t in settings]
+                   + [Work(seeds, c.spec.days, n) for c in cities for n in c.residents.values()],
+                   max_hours=max_hours, workers=n_workers,
+                   asked=f"--seeds {seeds} x {len(settings)} settings and {len(cities)} city "
+                         "scenarios")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    with progress_bar("validate") as bar:
-        table = validation.validate(chosen, seeds=seeds, workers=n_workers, progress=bar)
-    document = {"seeds": seeds, "holds": bool(table["holds"].all()),
-                "targets": table.to_dict(orient="records")}
+    table = pd.DataFrame()
+    if chosen:
+        with progress_bar("validate") as bar:
+            table = validation.validate(chosen, seeds=seeds, workers=n_workers, progress=bar)
+    results = []
+    for c in cities:
+        with progress_bar(f"city {c.id}") as bar:
+            results.append(city_validation.validate_city(c, seeds=seeds, workers=n_workers,
+                                                         progress=bar))
+    frames = [f for f in (table, *(r.targets for r in results)) if len(f)]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    document = {"seeds": seeds, "holds": bool(table["holds"].all()) if len(table) else True,
+                "targets": table.to_dict(orient="records"),
+                "cities": [{k: v for k, v in r.document().items() if k != "targets"}
+                           for r in results]}
     if out is not None:
         write_atomic(out, lambda p: p.write_text(to_json(document, indent=2)))
     if json_out:
         sys.stdout.write(to_json(document) + "\n")
     else:
-        view = Table(title=f"validation: {len(table)} targets, mean over seeds 1-{seeds}")
-        for col in ("target", "measure", "expected", "mean", "95% interval", "holds", "set by"):
-            view.add_column(col, justify="right" if col in ("mean", "95% interval") else "left",
-                            no_wrap=col == "target")
-        for r in table.to_dict(orient="records"):
-            expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
-                        "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
-            view.add_row(as_text(r["id"]), as_text(r["measure"]), expected[r["expect"]], f"{r['mean']:.3g}",
-                         f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
-                         "calibration" if r["calibration"] else "check")
-        Console().print(view)
+        _print_scorecard(table, seeds)
+        for r in results:
+            _print_trajectory(r)
     if not document["holds"]:
         raise typer.Exit(1)
+
+
+def _print_scorecard(table: pd.DataFrame, seeds: int) -> None:
+    view = Table(title=f"validation: {len(table)} targets, mean over seeds 1-{seeds}")
+    for col in ("target", "measure", "expected", "mean", "95% interval", "holds", "set by"):
+        view.add_column(col, justify="right" if col in ("mean", "95% interval") else "left",
+                        no_wrap=col == "target")
+    for r in table.to_dict(orient="records"):
+        expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
+                    "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
+        view.add_row(as_text(r["id"]), as_text(r["measure"]), expected[r["expect"]], f"{r['mean']:.3g}",
+                     f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
+                     "calibration" if r["calibration"] else "check")
+    Console().print(view)
+
+
+def _print_trajectory(result: CityValidation) -> None:
+    """A city scenario's trajectory: the model's rates (mean and 95% interval) beside the
+    reported ones."""
+    def cell(r: dict, m: str) -> str:
+        return f"{r[m]:.1%} ({r[m + '_low']:.1%}-{r[m + '_high']:.1%})"
+
+    def rep(v: float) -> str:
+        return "" if v != v else f"{v:.1%}"
+
+    view = Table(title=as_text(f"{result.scenario}: the city per window, mean (95% interval) over "
+                               f"seeds 1-{result.seeds}, beside the reported figures"))
+    for col in ("window", "phase", "resolution", "reported", "satisfaction", "reported ",
+                "real resolution", "response", "reported  "):
+        view.add_column(col, justify="left" if col in ("window", "phase") else "right")
+    for r in result.trajectory.to_dict(orient="records"):
+        view.add_row(as_text(r["window"]), as_text(r["phase"]), cell(r, "resolution_rate"),
+                     rep(r["reported_resolution_rate"]), cell(r, "satisfaction_rate"),
+                     rep(r["reported_satisfaction_rate"]), cell(r, "real_resolution_rate"),
+                     cell(r, "response_rate"), rep(r["reported_response_rate"]))
+    Console(width=max(Console().width, 140)).print(view)
+    notes = [f"{r['window']}: {r['reported']}" + (f" ({r['note']})" if r["note"] else "")
+             for r in result.trajectory.to_dict(orient="records") if r["reported"]]
+    for line in notes:
+        err.print(as_text(f"reported {line}"), highlight=False, soft_wrap=True)
 
 
 @app.command("reforms")
