@@ -50,6 +50,9 @@ MEASURES: tuple[str, ...] = get_args(Measure)
 """What a target or the trajectory reads from a window: the published rates (三率), the real
 resolution rate, and ``resolution_gap`` = resolution_rate - real_resolution_rate."""
 REPORTED = ("resolution_rate", "satisfaction_rate", "response_rate")
+REFORM, STATUS_QUO = "reform", "status_quo"
+"""The variants of a scenario's run: the city as specified, and (the control) the same city with
+the ranking and summoning off, over the same seeds."""
 """The reported measures set beside the model's."""
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -93,6 +96,7 @@ class Scenario(Section):
     start: str = Field(pattern=r"^\d{4}-\d{2}$")
     windows: list[str] = Field(min_length=1)
     match: list[Match] = Field(default_factory=list)
+    control: bool = True
     target: list[CityTarget] = Field(default_factory=list)
 
 
@@ -231,7 +235,12 @@ def load_scenario(name: str | Path) -> CityScenario:
     return scenario
 
 
-def run_seed(job: tuple[CitySpec, Path, int]) -> dict[str, Any]:
+Job = tuple[CitySpec, Path, int, str]
+"""A replication: the city spec, its folder, the seed and the variant (``reform`` or
+``status_quo``, the same city with its levers off)."""
+
+
+def run_seed(job: Job) -> dict[str, Any]:
     """One replication: the city with ``seed``, run to the end in this process; its counts per
     period, and the first period under the ranking's stakes and the first league table's.
 
@@ -239,18 +248,21 @@ def run_seed(job: tuple[CitySpec, Path, int]) -> dict[str, Any]:
         >>> s = load_scenario("beijing_reform")
         >>> short = s.spec.model_copy(update={"days": 30, "ranking": s.spec.ranking.model_copy(
         ...     update={"start_day": 0})})
-        >>> r = run_seed((short, s.folder, 1))
+        >>> r = run_seed((short, s.folder, 1, "reform"))
         >>> len(r["periods"]), r["first_stakes_period"]
         (1, 1)
     """
-    spec, folder, seed = job
-    spec = spec.model_copy()
+    spec, folder, seed, variant = job
+    spec = spec.model_copy(deep=True)
     spec.seed = seed
+    if variant == STATUS_QUO:
+        spec.ranking.enabled = False
+        spec.summoning.enabled = False
     city = City(spec, folder)
     city.run()
     streets, league = city.streets, city.league
     staked = streets["period"][streets["street_factor"].notna()]
-    return {"seed": seed,
+    return {"seed": seed, "variant": variant,
             "periods": [{"period": r["period"], **{k: r[k] for k in COUNTS}} for r in city.city_rows],
             "first_stakes_period": int(staked.min()) if len(staked) else None,
             "first_league_period": int(league["period"].min()) if len(league) else None}
@@ -277,7 +289,7 @@ def window_rates(periods: list[dict[str, Any]], lo: int, hi: int) -> dict[str, f
 @dataclass(frozen=True)
 class CityValidation:
     """A scenario's result: the trajectory table, the targets' rows, and the reform's start as
-    run (the first period under the ranking's stakes, and of the first league table)."""
+    run (the first period under the ranking's stakes, and of the first league table, by seed)."""
 
     scenario: str
     seeds: int
@@ -296,9 +308,12 @@ class CityValidation:
                 "targets": self.targets.to_dict(orient="records")}
 
 
-def jobs_of(scenario: CityScenario, seeds: int) -> list[tuple[CitySpec, Path, int]]:
-    """The replications of a scenario: seeds 1..``seeds``."""
-    return [(scenario.spec, scenario.folder, seed) for seed in range(1, seeds + 1)]
+def jobs_of(scenario: CityScenario, seeds: int) -> list[Job]:
+    """The replications of a scenario: seeds 1..``seeds`` of the city, then (with
+    ``control = true``) the same seeds with its levers off."""
+    variants = [REFORM] + ([STATUS_QUO] if scenario.scenario.control else [])
+    return [(scenario.spec, scenario.folder, seed, v) for v in variants
+            for seed in range(1, seeds + 1)]
 
 
 def validate_city(scenario: CityScenario, *, seeds: int = 20, workers: int | None = None,
@@ -314,11 +329,29 @@ def validate_city(scenario: CityScenario, *, seeds: int = 20, workers: int | Non
     return summarise(scenario, results)
 
 
+def _stats(values: Sequence[float]) -> tuple[float, float, float]:
+    return interval(np.array(values, dtype=float))
+
+
 def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> CityValidation:
-    """The trajectory and the targets from the replications' results."""
-    by_window = {w: [window_rates(r["periods"], *scenario.period_range(w)) for r in results]
-                 for w in {*scenario.scenario.windows,
-                           *(x for t in scenario.scenario.target for x in (t.at, t.minus_at) if x)}}
+    """The trajectory and the targets from the replications' results (of both variants).
+
+    Trajectory columns per measure ``m``: ``m``, ``m_low``, ``m_high`` (the city, mean and 95%
+    interval over seeds); with a control, ``status_quo_m`` (its mean) and ``effect_m``,
+    ``effect_m_low``, ``effect_m_high`` (the paired difference, city minus control, seed by
+    seed); ``reported_m`` for the reported measures."""
+    reform = sorted((r for r in results if r["variant"] == REFORM), key=lambda r: r["seed"])
+    control = {r["seed"]: r for r in results if r["variant"] == STATUS_QUO}
+    windows = {*scenario.scenario.windows,
+               *(x for t in scenario.scenario.target for x in (t.at, t.minus_at) if x)}
+
+    def over(runs: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, float]]]:
+        return {w: [window_rates(r["periods"], *scenario.period_range(w)) for r in runs]
+                for w in windows}
+
+    by_window = over(reform)
+    paired = [control[r["seed"]] for r in reform if r["seed"] in control]
+    base = over(paired) if len(paired) == len(reform) and paired else None
     reported = scenario.reported()
     rows = []
     for w in scenario.scenario.windows:
@@ -326,8 +359,15 @@ def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> City
         row: dict[str, Any] = {"window": w, "periods": f"{lo}-{hi}" if lo != hi else str(lo),
                                "phase": _phase(scenario, lo, hi)}
         for m in MEASURES:
-            mean, low, high = interval(np.array([x[m] for x in by_window[w]], dtype=float))
+            mine = [x[m] for x in by_window[w]]
+            mean, low, high = _stats(mine)
             row.update({m: mean, f"{m}_low": low, f"{m}_high": high})
+            if base is not None:
+                theirs = [x[m] for x in base[w]]
+                row[f"status_quo_{m}"] = _stats(theirs)[0]
+                mean, low, high = _stats([a - b for a, b in zip(mine, theirs, strict=True)])
+                row.update({f"effect_{m}": mean, f"effect_{m}_low": low,
+                            f"effect_{m}_high": high})
         for m in REPORTED:
             found = [f for f in reported[w] if f["measure"] == m]
             row[f"reported_{m}"] = found[0]["value"] if found else math.nan
@@ -338,19 +378,18 @@ def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> City
         rows.append(row)
     targets = []
     for t in scenario.scenario.target:
-        values = np.array([a[t.measure] - (b[t.measure] if t.minus_at else 0.0)
-                           for a, b in zip(by_window[t.at], by_window[t.minus_at or t.at],
-                                           strict=True)], dtype=float)
-        mean, low, high = interval(values)
+        values = [a[t.measure] - (b[t.measure] if t.minus_at else 0.0)
+                  for a, b in zip(by_window[t.at], by_window[t.minus_at or t.at], strict=True)]
+        mean, low, high = _stats(values)
         targets.append({"id": t.id, "preset": f"city: {scenario.id}",
                         "setting": _setting(scenario), "measure": t.label(), "expect": t.expect,
                         "target": t.value, "tolerance": t.tolerance, "mean": mean,
-                        "ci_low": low, "ci_high": high, "seeds": len(results),
+                        "ci_low": low, "ci_high": high, "seeds": len(reform),
                         "holds": holds(t.expect, t.value, t.tolerance, mean),
                         "calibration": False, "source": t.source, "sentence": t.sentence})
-    return CityValidation(scenario.id, len(results), pd.DataFrame(rows), pd.DataFrame(targets),
-                          [r["first_stakes_period"] for r in results],
-                          [r["first_league_period"] for r in results])
+    return CityValidation(scenario.id, len(reform), pd.DataFrame(rows), pd.DataFrame(targets),
+                          [r["first_stakes_period"] for r in reform],
+                          [r["first_league_period"] for r in reform])
 
 
 def _phase(scenario: CityScenario, lo: int, hi: int) -> str:

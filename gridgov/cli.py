@@ -424,29 +424,45 @@ def _print_scorecard(table: pd.DataFrame, seeds: int) -> None:
 
 
 def _print_trajectory(result: CityValidation) -> None:
-    """A city scenario's trajectory: the model's rates (mean and 95% interval) beside the
-    reported ones."""
+    """A city scenario's trajectory: the model's rates (mean and 95% interval), the same city
+    with its levers off (the status quo continued), and the reported rates."""
     def cell(r: dict, m: str) -> str:
         return f"{r[m]:.1%} ({r[m + '_low']:.1%}-{r[m + '_high']:.1%})"
 
-    def rep(v: float) -> str:
-        return "" if v != v else f"{v:.1%}"
+    def pct(v: float | None) -> str:
+        return "" if v is None or v != v else f"{v:.1%}"
 
+    rows = result.trajectory.to_dict(orient="records")
+    control = bool(rows) and "status_quo_resolution_rate" in rows[0]
     view = Table(title=as_text(f"{result.scenario}: the city per window, mean (95% interval) over "
-                               f"seeds 1-{result.seeds}, beside the reported figures"))
-    for col in ("window", "phase", "resolution", "reported", "satisfaction", "reported ",
-                "real resolution", "response", "reported  "):
-        view.add_column(col, justify="left" if col in ("window", "phase") else "right")
-    for r in result.trajectory.to_dict(orient="records"):
-        view.add_row(as_text(r["window"]), as_text(r["phase"]), cell(r, "resolution_rate"),
-                     rep(r["reported_resolution_rate"]), cell(r, "satisfaction_rate"),
-                     rep(r["reported_satisfaction_rate"]), cell(r, "real_resolution_rate"),
-                     cell(r, "response_rate"), rep(r["reported_response_rate"]))
-    Console(width=max(Console().width, 140)).print(view)
-    notes = [f"{r['window']}: {r['reported']}" + (f" ({r['note']})" if r["note"] else "")
-             for r in result.trajectory.to_dict(orient="records") if r["reported"]]
-    for line in notes:
-        err.print(as_text(f"reported {line}"), highlight=False, soft_wrap=True)
+                               f"seeds 1-{result.seeds}" + (", the same city without the reform "
+                                                            "(status quo)" if control else "")
+                               + ", and the reported figures"))
+    measures = (("resolution", "resolution_rate", True), ("satisfaction", "satisfaction_rate", True),
+                ("real resolution", "real_resolution_rate", False))
+    view.add_column("window")
+    view.add_column("phase")
+    for label, _, with_reported in measures:
+        view.add_column(label, justify="right")
+        if control:
+            view.add_column("status quo", justify="right")
+        if with_reported:
+            view.add_column("reported", justify="right")
+    for r in rows:
+        cells = [as_text(r["window"]), as_text(r["phase"])]
+        for _, m, with_reported in measures:
+            cells.append(cell(r, m))
+            if control:
+                cells.append(pct(r.get(f"status_quo_{m}")))
+            if with_reported:
+                cells.append(pct(r[f"reported_{m}"]))
+        view.add_row(*cells)
+    Console(width=max(Console().width, 150)).print(view)
+    for r in rows:
+        if r["reported"]:
+            err.print(as_text(f"reported beside {r['window']}: {r['reported']}"
+                              + (f" ({r['note']})" if r["note"] else "")),
+                      highlight=False, soft_wrap=True)
 
 
 @app.command("reforms")
