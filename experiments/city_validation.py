@@ -173,14 +173,21 @@ class CityScenario:
         matched = {m.figure: m for m in self.scenario.match}
         out: dict[str, list[dict[str, Any]]] = {w: [] for w in self.scenario.windows}
         for f in self.table.figures:
-            if f.measure not in REPORTED:
-                continue
             m = matched.get(f.period)
             window = m.window if m else f.period
-            out[window].append({"measure": f.measure, "value": f.value, "period": f.period,
-                                "source": f.source, "estimate": f.estimate,
-                                "note": m.note if m else f.note})
+            if f.measure in REPORTED and window in out:
+                out[window].append({"measure": f.measure, "value": f.value, "period": f.period,
+                                    "source": f.source, "estimate": f.estimate,
+                                    "note": m.note if m else f.note})
         return out
+
+    def unmatched(self) -> list[str]:
+        """The reported figures set beside no window (their period is not a window of the
+        scenario and no ``[[scenario.match]]`` names it): shown, not compared."""
+        matched = {m.figure for m in self.scenario.match}
+        return [f"{f.measure} {f.value:.2%} ({f.period})" for f in self.table.figures
+                if f.measure in REPORTED and f.period not in matched
+                and f.period not in self.scenario.windows]
 
 
 def list_scenarios() -> list[str]:
@@ -217,12 +224,11 @@ def load_scenario(name: str | Path) -> CityScenario:
             if m.window not in loaded.scenario.windows:
                 raise ConfigError(f"match '{m.figure}': window '{m.window}' is not one of the "
                                   f"windows; allowed: {', '.join(loaded.scenario.windows)}")
-        for f in table.figures:
-            if f.measure in REPORTED and f.period not in loaded.scenario.windows and not any(
-                    m.figure == f.period for m in loaded.scenario.match):
-                raise ConfigError(f"figure {f.period} ({f.measure}) of the {table.city.name} "
-                                  "table is set beside no window; allowed: a window of that "
-                                  "period, or a [[scenario.match]] for it")
+        periods = {f.period for f in table.figures}
+        for m in loaded.scenario.match:
+            if m.figure not in periods:
+                raise ConfigError(f"match '{m.figure}': no figure of the {table.city.name} table "
+                                  f"has that period; allowed: {', '.join(sorted(periods))}")
         ids = [t.id for t in loaded.scenario.target]
         if len(set(ids)) != len(ids):
             raise ConfigError("target: an id appears twice; ids must be unique")
@@ -240,15 +246,36 @@ Job = tuple[CitySpec, Path, int, str]
 ``status_quo``, the same city with its levers off)."""
 
 
+def selection(preset: str | None, targets: Path | None, city: str | None
+              ) -> tuple[bool, list[str]]:
+    """What ``gridgov validate`` runs: whether the presets' targets (of ``--preset``, or of a
+    ``--targets`` file), and which city scenarios. With neither ``--preset`` nor ``--targets``
+    nor ``--city``: everything; ``--city NAME`` (a scenario's name or file) adds it, and alone
+    runs only it; ``--city none``: no scenario.
+
+    Example:
+        >>> selection(None, None, None)
+        (True, ['beijing_reform'])
+        >>> selection("c_town", None, None), selection(None, None, "beijing_reform")
+        ((True, []), (False, ['beijing_reform']))
+    """
+    if city == "none":
+        return True, []
+    if city is not None:
+        return preset is not None or targets is not None, [city]
+    return True, list_scenarios() if preset is None and targets is None else []
+
+
 def run_seed(job: Job) -> dict[str, Any]:
     """One replication: the city with ``seed``, run to the end in this process; its counts per
     period, and the first period under the ranking's stakes and the first league table's.
 
     Example:
         >>> s = load_scenario("beijing_reform")
-        >>> short = s.spec.model_copy(update={"days": 30, "ranking": s.spec.ranking.model_copy(
-        ...     update={"start_day": 0})})
-        >>> r = run_seed((short, s.folder, 1, "reform"))
+        >>> data = s.spec.model_dump()
+        >>> data.update(days=30, ranking={**data["ranking"], "start_day": 0},
+        ...             summoning={**data["summoning"], "start_day": 0})
+        >>> r = run_seed((CitySpec.model_validate(data), s.folder, 1, "reform"))
         >>> len(r["periods"]), r["first_stakes_period"]
         (1, 1)
     """
@@ -275,7 +302,7 @@ def window_rates(periods: list[dict[str, Any]], lo: int, hi: int) -> dict[str, f
         >>> rows = [{"period": p, "closed_timed": 4, "closed_on_time": 2, "counted": 10,
         ...          "cases_closed": 8, "callers_asked": 4, "callers_satisfied": 1,
         ...          "closed_fixed": 6, "cases_registered": 10, "open_at_start": 0} for p in (1, 2)]
-        >>> window_rates(rows, 1, 2)["resolution_gap"]
+        >>> round(window_rates(rows, 1, 2)["resolution_gap"], 6)
         0.2
     """
     keys = ("closed_timed", "closed_on_time", "counted", "cases_closed", "callers_asked",
@@ -297,6 +324,7 @@ class CityValidation:
     targets: pd.DataFrame
     first_stakes_period: list[int | None]
     first_league_period: list[int | None]
+    unmatched: list[str]
 
     def document(self) -> dict[str, Any]:
         """The result as JSON-ready data."""
@@ -304,6 +332,7 @@ class CityValidation:
                 "holds": bool(self.targets["holds"].all()) if len(self.targets) else True,
                 "first_stakes_period": self.first_stakes_period,
                 "first_league_period": self.first_league_period,
+                "reported_unmatched": self.unmatched,
                 "trajectory": self.trajectory.to_dict(orient="records"),
                 "targets": self.targets.to_dict(orient="records")}
 
@@ -361,6 +390,8 @@ def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> City
         for m in MEASURES:
             mine = [x[m] for x in by_window[w]]
             mean, low, high = _stats(mine)
+            if m != "resolution_gap":  # a rate: its interval is cut to [0, 1]
+                low, high = max(low, 0.0), min(high, 1.0)
             row.update({m: mean, f"{m}_low": low, f"{m}_high": high})
             if base is not None:
                 theirs = [x[m] for x in base[w]]
@@ -389,7 +420,7 @@ def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> City
                         "calibration": False, "source": t.source, "sentence": t.sentence})
     return CityValidation(scenario.id, len(reform), pd.DataFrame(rows), pd.DataFrame(targets),
                           [r["first_stakes_period"] for r in reform],
-                          [r["first_league_period"] for r in reform])
+                          [r["first_league_period"] for r in reform], scenario.unmatched())
 
 
 def _phase(scenario: CityScenario, lo: int, hi: int) -> str:

@@ -336,9 +336,10 @@ def validate(
     targets: Annotated[Path | None, typer.Option(help="A targets TOML file instead of the "
                                                  "shipped one (experiments/targets.toml).")] = None,
     city: Annotated[str | None, typer.Option(help="A city scenario (experiments/cities/, e.g. "
-                                             "beijing_reform), or none. Default: every scenario "
-                                             "when neither --preset nor --targets is given; "
-                                             "with --city NAME alone, only that scenario.")] = None,
+                                             "beijing_reform, or a scenario file .toml), or "
+                                             "none. Default: every scenario when neither "
+                                             "--preset nor --targets is given; --city NAME "
+                                             "alone runs only that scenario.")] = None,
     workers: Workers = 0,
     max_hours: MaxHours = None,
     out: Annotated[Path | None, typer.Option(help="Also write the scorecard to this JSON file.")] = None,
@@ -360,23 +361,26 @@ def validate(
         if preset is not None and preset not in list_presets():
             raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
         scenarios = city_validation.list_scenarios()
-        if city is not None and city != "none" and city not in scenarios:
+        if city not in (None, "none", *scenarios) and not city.endswith(".toml"):
             raise ConfigError(f"--city: '{city}' is not a city scenario; allowed: "
-                              f"{', '.join(scenarios)}, none")
+                              f"{', '.join(scenarios)}, none, or a scenario file (.toml)")
         check_file_target(out)
-        named = city not in (None, "none")
-        chosen = ([] if named and preset is None and targets is None
-                  else validation.targets_for(preset, targets or validation.TARGETS))
+        with_presets, names = city_validation.selection(preset, targets, city)
+        chosen = (validation.targets_for(preset, targets or validation.TARGETS)
+                  if with_presets else [])
         if not chosen and preset is not None:
             raise ConfigError(f"--preset: '{preset}' has no validation targets")
-        cities = [city_validation.load_scenario(name) for name in
-                  ([city] if named else scenarios if city is None and preset is None
-                   and targets is None else [])]
+        try:
+            cities = [city_validation.load_scenario(name) for name in names]
+        except ConfigError as exc:
+            raise ConfigError(f"--city: {exc}") from None
         settings = {t.setting(): t for t in chosen}.values()
-        n_workers = workers_for(workers, (len(settings) + len(cities)) * seeds)
+        city_runs = sum(len(city_validation.jobs_of(c, seeds)) for c in cities)
+        n_workers = workers_for(workers, len(settings) * seeds + city_runs)
         check_work([Work(seeds, t.warmup_days + t.days, load_preset(t.preset).population * t.scale)
                     for t in settings]
-                   + [Work(seeds, c.spec.days, n) for c in cities for n in c.residents.values()],
+                   + [Work(len(city_validation.jobs_of(c, seeds)), c.spec.days, n)
+                      for c in cities for n in c.residents.values()],
                    max_hours=max_hours, workers=n_workers,
                    asked=f"--seeds {seeds} x {len(settings)} settings and {len(cities)} city "
                          "scenarios")
@@ -463,6 +467,9 @@ def _print_trajectory(result: CityValidation) -> None:
             err.print(as_text(f"reported beside {r['window']}: {r['reported']}"
                               + (f" ({r['note']})" if r["note"] else "")),
                       highlight=False, soft_wrap=True)
+    if result.unmatched:
+        err.print(as_text("reported, outside the windows (not compared): "
+                          + "; ".join(result.unmatched)), highlight=False, soft_wrap=True)
 
 
 @app.command("reforms")
