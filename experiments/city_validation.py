@@ -9,8 +9,10 @@ checked targets (``calibration = false`` always: no reported figure sets a param
 :func:`validate_city` runs the city over seeds 1..N (the spec's seed replaced), one replication
 a process (:func:`experiments.replications.run_all`), and returns the trajectory (per window the
 mean and 95% interval over seeds of the reported resolution, satisfaction and response rates and
-of the real resolution rate, beside the reported figures) and the targets' rows, in the columns
-of :func:`experiments.validation.validate`. docs/validation.md, "Beijing's reform", explains it.
+of the real resolution rate, beside the reported figures; with ``control = true``, the same city
+with its levers off over the same seeds, and the paired difference) and the targets' rows, in the
+columns of :func:`experiments.validation.validate`. docs/validation.md, "Beijing's reform",
+explains it.
 
 Example:
     >>> s = load_scenario("beijing_reform")
@@ -50,10 +52,10 @@ MEASURES: tuple[str, ...] = get_args(Measure)
 """What a target or the trajectory reads from a window: the published rates (三率), the real
 resolution rate, and ``resolution_gap`` = resolution_rate - real_resolution_rate."""
 REPORTED = ("resolution_rate", "satisfaction_rate", "response_rate")
+"""The reported measures set beside the model's."""
 REFORM, STATUS_QUO = "reform", "status_quo"
 """The variants of a scenario's run: the city as specified, and (the control) the same city with
 the ranking and summoning off, over the same seeds."""
-"""The reported measures set beside the model's."""
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 
@@ -202,7 +204,16 @@ def list_scenarios() -> list[str]:
 
 def load_scenario(name: str | Path) -> CityScenario:
     """A shipped scenario by name, or a scenario file by path; :class:`ConfigError` naming the
-    field (or the window, or the figure) that is wrong."""
+    field (or the window, or the figure) that is wrong.
+
+    Example:
+        >>> load_scenario("beijing_reform").residents["miyun_town"]
+        1318
+        >>> load_scenario("tianjin")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        institutions.errors.ConfigError: city scenario: 'tianjin' is not a city scenario; ...
+    """
     path = Path(name)
     if path.suffix != ".toml":
         if str(name) not in list_scenarios():
@@ -339,7 +350,12 @@ class CityValidation:
 
 def jobs_of(scenario: CityScenario, seeds: int) -> list[Job]:
     """The replications of a scenario: seeds 1..``seeds`` of the city, then (with
-    ``control = true``) the same seeds with its levers off."""
+    ``control = true``) the same seeds with its levers off.
+
+    Example:
+        >>> [(seed, variant) for _, _, seed, variant in jobs_of(load_scenario("beijing_reform"), 2)]
+        [(1, 'reform'), (2, 'reform'), (1, 'status_quo'), (2, 'status_quo')]
+    """
     variants = [REFORM] + ([STATUS_QUO] if scenario.scenario.control else [])
     return [(scenario.spec, scenario.folder, seed, v) for v in variants
             for seed in range(1, seeds + 1)]
@@ -368,7 +384,17 @@ def summarise(scenario: CityScenario, results: Sequence[dict[str, Any]]) -> City
     Trajectory columns per measure ``m``: ``m``, ``m_low``, ``m_high`` (the city, mean and 95%
     interval over seeds); with a control, ``status_quo_m`` (its mean) and ``effect_m``,
     ``effect_m_low``, ``effect_m_high`` (the paired difference, city minus control, seed by
-    seed); ``reported_m`` for the reported measures."""
+    seed); ``reported_m`` for the reported measures.
+
+    Example:
+        >>> s = load_scenario("beijing_reform")
+        >>> months = [{"period": p, **dict.fromkeys(COUNTS, 10)} for p in range(1, 73)]
+        >>> runs = [{"seed": k, "variant": v, "periods": months, "first_stakes_period": None,
+        ...          "first_league_period": None} for v in (REFORM, STATUS_QUO) for k in (1, 2)]
+        >>> v = summarise(s, runs)
+        >>> v.targets["mean"].tolist()[0], v.trajectory["reported_resolution_rate"].tolist()[2]
+        (0.0, 0.5309)
+    """
     reform = sorted((r for r in results if r["variant"] == REFORM), key=lambda r: r["seed"])
     control = {r["seed"]: r for r in results if r["variant"] == STATUS_QUO}
     windows = {*scenario.scenario.windows,
