@@ -66,13 +66,24 @@ class Target(Section):
 
     def holds(self, mean: float) -> bool:
         """Whether a mean over seeds is where the target says it must be."""
-        if math.isnan(mean):
-            return False
-        if self.expect == "at_least":
-            return mean >= self.value
-        if self.expect == "at_most":
-            return mean <= self.value
-        return abs(mean - self.value) <= self.tolerance * abs(self.value)
+        return holds(self.expect, self.value, self.tolerance, mean)
+
+
+def holds(expect: str, value: float, tolerance: float, mean: float) -> bool:
+    """Whether ``mean`` is where a target says: within ``tolerance`` (relative) of ``value``,
+    at least or at most it; never when the mean is NaN.
+
+    Example:
+        >>> holds("at_least", 0.5, 0.0, 0.6), holds("within", 1.0, 0.1, 1.2)
+        (True, False)
+    """
+    if math.isnan(mean):
+        return False
+    if expect == "at_least":
+        return mean >= value
+    if expect == "at_most":
+        return mean <= value
+    return abs(mean - value) <= tolerance * abs(value)
 
 
 class TargetFile(Section):

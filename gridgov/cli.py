@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import TextColumn
@@ -67,6 +68,9 @@ from institutions import (
 )
 from institutions.loading import preset_path
 from institutions.reforms import describe_reforms
+
+if TYPE_CHECKING:
+    from experiments.city_validation import CityValidation
 
 app = typer.Typer(
     help="gridgov: joint enforcement (联勤联动) in urban grid management (网格化管理).",
@@ -325,22 +329,30 @@ def calibrate(
 
 @app.command()
 def validate(
-    preset: Annotated[str | None, typer.Option(help="Only this preset's targets.")] = None,
-    seeds: Annotated[int, typer.Option(help=f"Seeds per setting (2 to {MAX_REPS:,}).")] = 20,
+    preset: Annotated[str | None, typer.Option(help="Only this preset's targets (and a --city "
+                                               "scenario's, if one is named).")] = None,
+    seeds: Annotated[int, typer.Option(help=f"Seeds per setting and per city scenario (2 to "
+                                       f"{MAX_REPS:,}).")] = 20,
     targets: Annotated[Path | None, typer.Option(help="A targets TOML file instead of the "
                                                  "shipped one (experiments/targets.toml).")] = None,
+    city: Annotated[str | None, typer.Option(help="A city scenario (experiments/cities/, e.g. "
+                                             "beijing_reform, or a scenario file .toml), or "
+                                             "none. Default: every scenario when neither "
+                                             "--preset nor --targets is given; --city NAME "
+                                             "alone runs only that scenario.")] = None,
     workers: Workers = 0,
     max_hours: MaxHours = None,
     out: Annotated[Path | None, typer.Option(help="Also write the scorecard to this JSON file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
 ) -> None:
-    """Check the presets against the figures real grid systems report (docs/validation.md).
+    """Check the presets against the figures real grid systems report, and the city scenarios
+    (Beijing's reform) against their reported trajectory (docs/validation.md).
 
     Exit 0 only when every target holds, 1 when one does not.
 
     Example: gridgov validate --preset c_town --seeds 20
     """
-    from experiments import validation
+    from experiments import city_validation, validation
 
     try:
         check_whole("--seeds", seeds, 2, MAX_REPS, what="2 or more (an interval needs two), a "
@@ -348,39 +360,116 @@ def validate(
         check_workers(workers)
         if preset is not None and preset not in list_presets():
             raise ConfigError(f"--preset: '{preset}' is not a preset; allowed: {', '.join(list_presets())}")
+        scenarios = city_validation.list_scenarios()
+        if city not in (None, "none", *scenarios) and not city.endswith(".toml"):
+            raise ConfigError(f"--city: '{city}' is not a city scenario; allowed: "
+                              f"{', '.join(scenarios)}, none, or a scenario file (.toml)")
         check_file_target(out)
-        chosen = validation.targets_for(preset, targets or validation.TARGETS)
-        if not chosen:
+        with_presets, names = city_validation.selection(preset, targets, city)
+        chosen = (validation.targets_for(preset, targets or validation.TARGETS)
+                  if with_presets else [])
+        if not chosen and preset is not None:
             raise ConfigError(f"--preset: '{preset}' has no validation targets")
+        try:
+            cities = [city_validation.load_scenario(name) for name in names]
+        except ConfigError as exc:
+            raise ConfigError(f"--city: {exc}") from None
         settings = {t.setting(): t for t in chosen}.values()
-        n_workers = workers_for(workers, len(settings) * seeds)
+        city_runs = sum(len(city_validation.jobs_of(c, seeds)) for c in cities)
+        n_workers = workers_for(workers, len(settings) * seeds + city_runs)
         check_work([Work(seeds, t.warmup_days + t.days, load_preset(t.preset).population * t.scale)
-                    for t in settings], max_hours=max_hours, workers=n_workers,
-                   asked=f"--seeds {seeds} x {len(settings)} settings")
+                    for t in settings]
+                   + [Work(len(city_validation.jobs_of(c, seeds)), c.spec.days, n)
+                      for c in cities for n in c.residents.values()],
+                   max_hours=max_hours, workers=n_workers,
+                   asked=f"--seeds {seeds} x {len(settings)} settings and {len(cities)} city "
+                         "scenarios")
     except ConfigError as exc:
         raise bad_input(str(exc)) from None
-    with progress_bar("validate") as bar:
-        table = validation.validate(chosen, seeds=seeds, workers=n_workers, progress=bar)
-    document = {"seeds": seeds, "holds": bool(table["holds"].all()),
-                "targets": table.to_dict(orient="records")}
+    table = pd.DataFrame()
+    if chosen:
+        with progress_bar("validate") as bar:
+            table = validation.validate(chosen, seeds=seeds, workers=n_workers, progress=bar)
+    results = []
+    for c in cities:
+        with progress_bar(f"city {c.id}") as bar:
+            results.append(city_validation.validate_city(c, seeds=seeds, workers=n_workers,
+                                                         progress=bar))
+    frames = [f for f in (table, *(r.targets for r in results)) if len(f)]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    document = {"seeds": seeds, "holds": bool(table["holds"].all()) if len(table) else True,
+                "targets": table.to_dict(orient="records"),
+                "cities": [{k: v for k, v in r.document().items() if k != "targets"}
+                           for r in results]}
     if out is not None:
         write_atomic(out, lambda p: p.write_text(to_json(document, indent=2)))
     if json_out:
         sys.stdout.write(to_json(document) + "\n")
     else:
-        view = Table(title=f"validation: {len(table)} targets, mean over seeds 1-{seeds}")
-        for col in ("target", "measure", "expected", "mean", "95% interval", "holds", "set by"):
-            view.add_column(col, justify="right" if col in ("mean", "95% interval") else "left",
-                            no_wrap=col == "target")
-        for r in table.to_dict(orient="records"):
-            expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
-                        "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
-            view.add_row(as_text(r["id"]), as_text(r["measure"]), expected[r["expect"]], f"{r['mean']:.3g}",
-                         f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
-                         "calibration" if r["calibration"] else "check")
-        Console().print(view)
+        _print_scorecard(table, seeds)
+        for r in results:
+            _print_trajectory(r)
     if not document["holds"]:
         raise typer.Exit(1)
+
+
+def _print_scorecard(table: pd.DataFrame, seeds: int) -> None:
+    view = Table(title=f"validation: {len(table)} targets, mean over seeds 1-{seeds}")
+    for col in ("target", "measure", "expected", "mean", "95% interval", "holds", "set by"):
+        view.add_column(col, justify="right" if col in ("mean", "95% interval") else "left",
+                        no_wrap=col == "target")
+    for r in table.to_dict(orient="records"):
+        expected = {"within": f"{r['target']:g} ±{r['tolerance']:.0%}",
+                    "at_least": f">= {r['target']:g}", "at_most": f"<= {r['target']:g}"}
+        view.add_row(as_text(r["id"]), as_text(r["measure"]), expected[r["expect"]], f"{r['mean']:.3g}",
+                     f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", "yes" if r["holds"] else "NO",
+                     "calibration" if r["calibration"] else "check")
+    Console().print(view)
+
+
+def _print_trajectory(result: CityValidation) -> None:
+    """A city scenario's trajectory: the model's rates (mean and 95% interval), the same city
+    with its levers off (the status quo continued), and the reported rates."""
+    def cell(r: dict, m: str) -> str:
+        return f"{r[m]:.1%} ({r[m + '_low']:.1%}-{r[m + '_high']:.1%})"
+
+    def pct(v: float | None) -> str:
+        return "" if v is None or v != v else f"{v:.1%}"
+
+    rows = result.trajectory.to_dict(orient="records")
+    control = bool(rows) and "status_quo_resolution_rate" in rows[0]
+    view = Table(title=as_text(f"{result.scenario}: the city per window, mean (95% interval) over "
+                               f"seeds 1-{result.seeds}" + (", the same city without the reform "
+                                                            "(status quo)" if control else "")
+                               + ", and the reported figures"))
+    measures = (("resolution", "resolution_rate", True), ("satisfaction", "satisfaction_rate", True),
+                ("real resolution", "real_resolution_rate", False))
+    view.add_column("window")
+    view.add_column("phase")
+    for label, _, with_reported in measures:
+        view.add_column(label, justify="right")
+        if control:
+            view.add_column("status quo", justify="right")
+        if with_reported:
+            view.add_column("reported", justify="right")
+    for r in rows:
+        cells = [as_text(r["window"]), as_text(r["phase"])]
+        for _, m, with_reported in measures:
+            cells.append(cell(r, m))
+            if control:
+                cells.append(pct(r.get(f"status_quo_{m}")))
+            if with_reported:
+                cells.append(pct(r[f"reported_{m}"]))
+        view.add_row(*cells)
+    Console(width=max(Console().width, 150)).print(view)
+    for r in rows:
+        if r["reported"]:
+            err.print(as_text(f"reported beside {r['window']}: {r['reported']}"
+                              + (f" ({r['note']})" if r["note"] else "")),
+                      highlight=False, soft_wrap=True)
+    if result.unmatched:
+        err.print(as_text("reported, outside the windows (not compared): "
+                          + "; ".join(result.unmatched)), highlight=False, soft_wrap=True)
 
 
 @app.command("reforms")

@@ -79,8 +79,10 @@ def test_a_bad_targets_file_is_named(tmp_path: Path):
 def test_every_declared_target_holds_over_20_seeds():
     """Every target of experiments/targets.toml and every preset's own calibration targets (C
     town's February 2016 hotline figures among them: this is where CI checks them), each mean
-    over seeds 1..20 within its tolerance."""
-    result = runner.invoke(app, ["validate", "--seeds", "20", "--json"])
+    over seeds 1..20 within its tolerance. The city scenarios (Beijing's reform) are left out
+    with --city none: their checked targets are reported, not required to hold
+    (tests/test_city_validation.py, docs/validation.md)."""
+    result = runner.invoke(app, ["validate", "--seeds", "20", "--json", "--city", "none"])
     card = json.loads(result.stdout)
     failing = [(r["id"], r["mean"]) for r in card["targets"] if not r["holds"]]
     assert not failing
