@@ -40,9 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import psutil
-import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ROOT / "institutions" / "cities" / "shanghai.toml"
@@ -146,10 +144,15 @@ def limited_cluster(workers: int, memory_limit: str | None) -> Any:
     if memory_limit is None:
         yield None
         return
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      memory_limit=memory_limit, dashboard_address=None) as cluster:
+    # A street lives in its worker's memory outside Dask's managed data, so a worker past Dask's
+    # pause threshold (80%) would wait for memory that never frees: no pause, only the nanny's
+    # restart at 95% (its streets are then loaded from their checkpoints on the others).
+    with dask.config.set({"distributed.worker.memory.pause": False}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         memory_limit=memory_limit, dashboard_address=None) as cluster:
         yield cluster.scheduler_address
 
 
@@ -179,6 +182,7 @@ def main() -> None:
     worker_peaks: dict[str, int] = {}
 
     period_ends: list[float] = []
+    used: set[str] = set()
     last_street: list[float] = [0.0]
 
     def progress(p: city_run.CityProgress) -> None:
@@ -190,10 +194,13 @@ def main() -> None:
             marks["built"] = time.perf_counter()
         elif last_street[0]:  # from the period's last street to its end: tables and state
             marks["sync"] = marks.get("sync", 0.0) + period_ends[-1] - last_street[0]
-        if p.periods_done == p.periods_total and args.workers != 0:
+        if args.workers != 0:
             from distributed import default_client
 
-            worker_peaks.update(default_client().run(_peak_rss))
+            client = default_client()
+            used.update(client.scheduler_info()["workers"])  # a restarted worker: a new address
+            if p.periods_done == p.periods_total:
+                worker_peaks.update(client.run(_peak_rss))
 
     started = time.perf_counter()
     with MemorySampler() as memory, limited_cluster(args.workers, args.memory_limit) as address:
@@ -218,8 +225,6 @@ def main() -> None:
         print(f"time per period: mean {sum(periods) / len(periods):.1f} s, longest "
               f"{max(periods):.1f} s; writing tables and state at the sync points: "
               f"{marks.get('sync', 0.0):.1f} s in all")
-    used = set(pd.concat(pq.read_table(f).to_pandas() for f in sorted(
-        (out / "streets" / "runs").glob("*.parquet")))["worker"].dropna())
     if args.workers:
         print(f"worker processes that ran a street: {len(used)} "
               f"({len(used) - args.workers} started again after a worker was lost)")
