@@ -62,6 +62,9 @@ def workers_by_forkserver():
     once in three runs while a cluster started). The default, fork, is what the sweep tests and
     the driver test run in a fresh process exercise."""
     import dask
+    import distributed  # noqa: F401  its defaults in dask's config first: leaving a set() of a
+    # key that was not there removes the whole key, so an import of distributed inside the set
+    # would take its defaults away with it (for every later test)
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         yield
