@@ -168,14 +168,8 @@ class CaseLog:
 
 def _frame(rows: list[Row]) -> pd.DataFrame:
     """Rows as a DataFrame with the log's columns and dtypes."""
-    n = len(CORE)
-    df = pd.DataFrame([r[:n] for r in rows], columns=list(CORE))
-    extra: dict[str, list[Any]] = {c: [None] * len(rows) for c in DETAILS}
-    for i, row in enumerate(rows):
-        if row[n]:
-            for key, value in row[n].items():
-                extra[key][i] = value
-    for name, values in extra.items():
+    df = pd.DataFrame([r[:len(CORE)] for r in rows], columns=list(CORE))
+    for name, values in _details(rows).items():
         df[name] = values
     df["case_id"] = df["case_id"].astype("Int64")
     df["incident_id"] = df["incident_id"].astype("int64")
@@ -211,6 +205,17 @@ def _write_table(table: pa.Table, path: str | Path) -> None:
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 
+def _details(rows: list[Row]) -> dict[str, list[Any]]:
+    """The detail columns of rows (None where a row has no such detail)."""
+    n = len(CORE)
+    columns: dict[str, list[Any]] = {c: [None] * len(rows) for c in DETAILS}
+    for i, row in enumerate(rows):
+        if row[n]:
+            for key, value in row[n].items():
+                columns[key][i] = value
+    return columns
+
+
 @cache
 def _schema() -> pa.Schema:
     """The Arrow schema of a log frame, with the pandas metadata that restores its dtypes."""
@@ -221,16 +226,7 @@ def _table(rows: list[Row]) -> pa.Table:
     """Rows as an Arrow table with the schema of :func:`_frame`'s frame, built column by column
     without pandas (a frame's per-column conversions cost more than a period of a small street;
     reading the table back with pandas gives the frame :func:`_frame` makes)."""
-    n = len(CORE)
-    columns: dict[str, list[Any]] = {name: list(values) for name, values
-                                     in zip(CORE, zip(*(r[:n] for r in rows), strict=True), strict=True)}
-    if not rows:
-        columns = {name: [] for name in CORE}
-    columns.update({c: [None] * len(rows) for c in DETAILS})
-    for i, row in enumerate(rows):
-        if row[n]:
-            for key, value in row[n].items():
-                columns[key][i] = value
+    columns = {name: [r[i] for r in rows] for i, name in enumerate(CORE)} | _details(rows)
     arrays = []
     for field in _schema():
         values = columns[field.name]

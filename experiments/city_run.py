@@ -228,13 +228,12 @@ def advance(ctx: CityContext, street_id: str, period: int,
         if len(orders) != period - start:
             raise ValueError(f"street {street_id}, period {period}: {len(orders)} periods of "
                              f"orders given, {period - start} needed")
+        todo = orders[-1:]
         if street is None or street.period != period - 1:
-            street = load_checkpoint(ctx.run, street_id, start)
-            for replayed in orders[:-1]:
-                street.run_period(replayed)
-                street.model.log.spill(case_log_path(ctx.run, street_id, street.period))
-        row = street.run_period(orders[-1])
-        street.model.log.spill(case_log_path(ctx.run, street_id, period))
+            street, todo = load_checkpoint(ctx.run, street_id, start), orders
+        for period_orders in todo:  # the periods since the checkpoint again, then this one
+            row = street.run_period(period_orders)
+            street.model.log.spill(case_log_path(ctx.run, street_id, street.period))
     if period % every == 0:
         save_checkpoint(street, ctx.run, keep_after=period - 2 * every)
     _STREETS[key] = street

@@ -310,15 +310,13 @@ def window_rates(periods: list[dict[str, Any]], lo: int, hi: int) -> dict[str, f
     """The rates of the counts summed over periods ``lo``..``hi``, and the resolution gap.
 
     Example:
-        >>> rows = [{"period": p, "closed_timed": 4, "closed_on_time": 2, "counted": 10,
-        ...          "cases_closed": 8, "callers_asked": 4, "callers_satisfied": 1,
-        ...          "closed_fixed": 6, "cases_registered": 10, "open_at_start": 0} for p in (1, 2)]
+        >>> rows = [{"period": p, **dict.fromkeys(COUNTS, 0), "closed_timed": 4, "closed_on_time": 2,
+        ...          "counted": 10, "cases_closed": 8, "callers_asked": 4, "callers_satisfied": 1,
+        ...          "closed_fixed": 6, "cases_registered": 10} for p in (1, 2)]
         >>> round(window_rates(rows, 1, 2)["resolution_gap"], 6)
         0.2
     """
-    keys = ("closed_timed", "closed_on_time", "counted", "cases_closed", "callers_asked",
-            "callers_satisfied", "closed_fixed", "cases_registered", "open_at_start")
-    counts = {k: sum(r[k] for r in periods if lo <= r["period"] <= hi) for k in keys}
+    counts = {k: sum(r[k] for r in periods if lo <= r["period"] <= hi) for k in COUNTS}
     out = rates(counts)
     out["resolution_gap"] = out["resolution_rate"] - out["real_resolution_rate"]
     return {k: float(v) for k, v in out.items()}

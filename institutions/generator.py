@@ -201,7 +201,7 @@ def place_norms(kind: str) -> Norms:
         ('n_town', 5.28)
     """
     template = TEMPLATES[kind]
-    cfg = load_preset(template.preset)
+    cfg = _template(template.preset)
     kind_of = {a.id: a.kind for a in cfg.areas}
     people: dict[str, int] = {}
     grids: dict[str, int] = {}
@@ -491,7 +491,7 @@ def _section_notes(spec: TownSpec, cfg: TownConfig) -> dict[str, str]:
         "property_managers": f"Property managers (物业): one per {n.compounds_per_manager:.1f} "
                              f"compounds, {n.manager_staff_per_compound:.3f} staff per compound "
                              f"({preset}: {n.compounds:,} compounds, "
-                             f"{len(load_preset(preset).property_managers)} managers); each behaves "
+                             f"{len(_template(preset).property_managers)} managers); each behaves "
                              f"as the {preset} manager of the same rank (round robin).",
         "departments": f"Departments (职能部门): the {preset} roster. Officers: {officer_norm}. "
                        f"Here {officers:,} officers ({officers / spec.population * 10_000:.2f} per "
