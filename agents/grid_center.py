@@ -72,6 +72,8 @@ class GridCenter(mesa.Agent):
             workflow.reject(case, self, Reason.ANSWERED_BY_HOTLINE)
         else:
             workflow.register(case, self)
+            if case.repeat_of is not None and not case.on_spot:
+                self.model.campaigns.add(incident)
             if case.on_spot:
                 inspector = case.reporter
                 workflow.accept(case, inspector, "full", Reason.ON_THE_SPOT)

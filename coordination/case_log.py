@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["CODES", "COLUMNS", "CORE", "DETAILS", "SCHEMA_VERSION", "TOWN", "ActorKind", "CaseLog",
            "Outcome", "Reason", "Step", "write_parquet"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the log's columns and codes (1: the free-text log before them; 3: gaming,
 procurement and persuasion codes, ``cost_reclassify``; 4: ``reopened``, ``reopened_ticket`` and
 ``deadline_due``, close and reopen)."""

@@ -81,6 +81,8 @@ class Incident:
         self._harm_event: Event | None = None
         self._watch_event: Event | None = None
         self.discoverer_team: Any = None
+        self.last_closed: int | None = None  # the last case closed while it was still there
+        self.repeat_tickets = 0  # tickets about it after such a closure (重复工单)
 
     # -- life cycle --------------------------------------------------------------------------
     def arise(self) -> None:

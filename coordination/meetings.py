@@ -54,17 +54,43 @@ class ScheduledMeeting:
         for case in stuck[: spec.capacity]:
             self.cases_taken += 1
             self._decide(case, attendees)
+        if spec.repeat_tickets:
+            self._take_listed(spec.capacity - min(len(stuck), spec.capacity), attendees)
 
-    def _decide(self, case: Case, attendees: list[str]) -> None:
+    def _take_listed(self, room: int, attendees: list[str]) -> None:
+        """Problems of the special-rectification list, as many as there is room for: a ticket
+        opened by the meeting where none is open; one waiting for an owner taken up; one in a
+        handler's hands left for the next meeting."""
+        model = self.model
+        workflow, centre = model.workflow, model.centre
+        for incident in model.campaigns.take():
+            if room <= 0:
+                return
+            case = incident.case
+            if case is None:
+                case = workflow.collect(incident, centre, Reason.CAMPAIGN)
+                workflow.register(case, centre)
+                if not self._decide(case, attendees):
+                    centre.dispatch(case)
+            elif case.state in ("declined", "stuck"):
+                self._decide(case, attendees)
+            else:
+                continue
+            model.campaigns.remove(incident)
+            self.cases_taken += 1
+            room -= 1
+
+    def _decide(self, case: Case, attendees: list[str]) -> bool:
+        """Give the case an owner bound to it, or a joint team; whether the meeting could."""
         model, spec = self.model, self.spec
         centre = model.centre
         owners = [h for h in centre.candidates(case.incident) if h.key in attendees
                   or h.kind_name == "property_manager"]
         if spec.joint_team and case.incident.kind.joint:
             centre.send(case, model.joint, Reason.MEETING_JOINT_TEAM, meeting=spec.id)
-            return
+            return True
         if not owners or not spec.binds_owner:
-            return
+            return False
         owner = owners[0]
         if spec.sets_precedent and len(centre.candidates(case.incident)) > 1:
             model.meetings.precedents[case.incident.kind.id] = owner.key
@@ -72,6 +98,7 @@ class ScheduledMeeting:
         case.tried.clear()
         case.rounds = 0
         centre.send(case, owner, Reason.MEETING_OWNER, meeting=spec.id)
+        return True
 
 
 class Meetings:

@@ -32,6 +32,7 @@ from agents import (
     PropertyManager,
     Resident,
 )
+from coordination.campaigns import Campaigns
 from coordination.case_log import CaseLog, Outcome, Reason, Step
 from coordination.incidents import Incident, IncidentSource
 from coordination.joint_enforcement import JointEnforcement
@@ -92,6 +93,7 @@ class JointEnforcementModel(mesa.Model):
         self._build_places()
         self._build_agents()
         self.source = IncidentSource(self)
+        self.campaigns = Campaigns(self)
         self.joint = JointEnforcement(self)
         self.meetings = Meetings(self)
         self.meetings.configure(self.config.institutions.meetings)

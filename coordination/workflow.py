@@ -78,6 +78,7 @@ class Case:
         self.extended = False  # a deadline extension was asked for (延期; once a case)
         self.procured = False  # a facility's owner, materials and budget are in hand
         self.duplicates: list[Case] = []
+        self.repeat_of: int | None = None  # a repeat ticket (重复工单) of this closed case
         self._action: tuple[Callable[..., None], tuple] | None = None
         self._event: Event | None = None
 
@@ -158,14 +159,23 @@ class CaseWorkflow:
         return case
 
     def register(self, case: Case, centre: Any) -> None:
-        """案卷建立: the intake seat opens a file with a deadline."""
+        """案卷建立: the intake seat opens a file with a deadline. A ticket about a problem
+        whose earlier ticket was closed while it was still there is a repeat ticket (重复工单,
+        reason ``repeat_ticket``, ``other_case`` the closed one), unless a meeting opened it."""
         self._require(case, "register", CaseState.COLLECTED)
+        incident = case.incident
         case.state = CaseState.REGISTERED
         case.registered_at = self.model.time
-        case.deadline = self.model.time + case.incident.kind.deadline_hours
-        case.incident.case = case
+        case.deadline = self.model.time + incident.kind.deadline_hours
+        incident.case = case
         self.open[case.id] = case
-        self._write(case, Step.REGISTER, centre, Outcome.REGISTERED, deadline=case.deadline)
+        if incident.last_closed is not None and case.source != Reason.CAMPAIGN:
+            case.repeat_of = incident.last_closed
+            incident.repeat_tickets += 1
+            self._write(case, Step.REGISTER, centre, Outcome.REGISTERED, Reason.REPEAT_TICKET,
+                        deadline=case.deadline, other_case=case.repeat_of)
+        else:
+            self._write(case, Step.REGISTER, centre, Outcome.REGISTERED, deadline=case.deadline)
         self.model.schedule_event(case.on_deadline, at=case.deadline)
 
     def merge(self, case: Case, into: Case, centre: Any) -> None:
@@ -295,6 +305,8 @@ class CaseWorkflow:
             case.state = CaseState.CLOSED
             case.closed_at = self.model.time
             case.incident.case = None
+            if not case.incident.solved:
+                case.incident.last_closed = case.id
             del self.open[case.id]
             self._write(case, Step.VERIFY, checker, Outcome.CLOSED, reason)
         else:

@@ -74,6 +74,9 @@ class Reason(StrEnum):
     PATROL_FIX = "patrol_fix"
     UNLICENSED_FIX = "unlicensed_fix"
     REOPENED_TICKET = "reopened_ticket"  # the centre opens a problem again as a new ticket
+    CAMPAIGN = "campaign"  # special rectification (专项整治) of a listed problem
+    # filed (register)
+    REPEAT_TICKET = "repeat_ticket"  # 重复工单: an earlier ticket was closed, the problem is there
     # not filed (register)
     DUPLICATE = "duplicate"
     ALREADY_SOLVED = "already_solved"

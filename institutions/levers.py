@@ -172,7 +172,9 @@ class Meeting(Lever):
     ``daily_handover``: C town's 早交班 with the stationed units, on yesterday's leftover
     problems; ``weekly_special``: C town's weekly meeting on leftover and repeat tickets;
     ``joint_conference``: the standing 联席会议 of 建议 三.2. A meeting takes up to ``capacity``
-    stuck cases (those reported again first, then the oldest); it can bind an owner
+    stuck cases (those reported again first, then the oldest) and, with ``repeat_tickets``,
+    then problems of the special-rectification list (重复工单, :mod:`coordination.campaigns`),
+    opening a ticket where none is open; it can bind an owner
     (who may then not decline), form a joint team for problems that need several departments,
     and set a precedent that fixes the owner of that kind for next time. It costs
     ``duration_hours`` of each attendee's time.
@@ -188,6 +190,7 @@ class Meeting(Lever):
     binds_owner: bool = True
     joint_team: bool = False
     sets_precedent: bool = False
+    repeat_tickets: bool = False
     pressure: NonNegativeFloat = 4.0
 
 

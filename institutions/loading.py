@@ -183,6 +183,8 @@ def _scale_data(data: dict[str, Any], scale: float) -> None:
         t["count"] = staff(t["count"])
     inst = data["institutions"]
     inst["outsourcing"]["contractors"] = staff(inst["outsourcing"]["contractors"])
+    joint = inst["joint_enforcement"]
+    joint["operation_officers"] = staff(joint["operation_officers"])
     for meeting in inst["meetings"]:
         meeting["capacity"] = staff(meeting["capacity"])
     data["centre"]["intake_seats"] = staff(data["centre"]["intake_seats"])

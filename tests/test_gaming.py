@@ -32,8 +32,9 @@ def _col(runs: list[dict], name: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def n_town_satisfaction():
-    cfg = load_preset("n_town")
-    return _runs(cfg, 150, 0.2), _runs(cfg, 150, 0.2, ["satisfaction_ranking"])
+    cfg, seeds = load_preset("n_town"), range(1, 17)
+    return (_runs(cfg, 150, 0.2, seeds=seeds),
+            _runs(cfg, 150, 0.2, ["satisfaction_ranking"], seeds=seeds))
 
 
 def test_a_satisfaction_ranking_lifts_reported_satisfaction_far_more_than_real_resolution(
@@ -52,11 +53,12 @@ def test_satisfaction_has_a_ceiling_once_the_stakes_pass_the_persuasion_threshol
     """Working on a caller is worth it or not (its cost against the stake): once the ranking's
     stakes are past that threshold, raising them fourfold again buys no more satisfaction."""
     cfg = load_preset("n_town")
-    base = _col(_runs(cfg, 120, 0.2, seeds=range(1, 7)), "satisfaction_rate")
+    seeds = range(1, 13)
+    base = _col(_runs(cfg, 120, 0.2, seeds=seeds), "satisfaction_rate")
     levels = []
     for m in (4.0, 16.0):
         c = with_overrides(cfg, {"institutions.assessment.ranking_multiplier": m})
-        levels.append(_col(_runs(c, 120, 0.2, ["satisfaction_ranking"], range(1, 7)),
+        levels.append(_col(_runs(c, 120, 0.2, ["satisfaction_ranking"], seeds),
                            "satisfaction_rate"))
     lift = paired_difference_interval(levels[0], base)
     more = paired_difference_interval(levels[1], levels[0])
@@ -149,7 +151,7 @@ def test_procurement_makes_facilities_slower_to_close_than_events():
         if k["category"] == "part":
             k["procurement_hours"] = {"dist": "lognormal", "median": 72, "sigma": 0.5}
     slow = with_overrides(cfg, {"incident_kinds": kinds})
-    seeds = range(1, 9)
+    seeds = range(1, 17)
     base, procured = _runs(cfg, 90, 0.2, seeds=seeds), _runs(slow, 90, 0.2, seeds=seeds)
     drop = paired_difference_interval(_col(base, "closure_rate_part"), _col(procured, "closure_rate_part"))
     assert drop[0] > 0  # facilities wait for their parts and close late or not at all
