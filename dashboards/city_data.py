@@ -6,7 +6,7 @@ Example:
     >>> city.periods, sorted(city.names("en"))
     (3, ['edge', 'farms', 'inner'])
     >>> rank_rows(city, 3, "en")[0][:2]
-    ('1', 'Farm town')
+    ('1', 'Inner street')
 """
 
 from __future__ import annotations
