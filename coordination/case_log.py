@@ -45,7 +45,8 @@ __all__ = ["CODES", "COLUMNS", "CORE", "DETAILS", "SCHEMA_VERSION", "TOWN", "Act
 SCHEMA_VERSION = 5
 """Version of the log's columns and codes (1: the free-text log before them; 3: gaming,
 procurement and persuasion codes, ``cost_reclassify``; 4: ``reopened``, ``reopened_ticket`` and
-``deadline_due``, close and reopen)."""
+``deadline_due``, close and reopen; 5: ``repeat_ticket`` and ``campaign``, repeat tickets and
+special rectification)."""
 
 
 Actor = tuple[ActorKind, str | None, str | None]

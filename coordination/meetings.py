@@ -55,7 +55,7 @@ class ScheduledMeeting:
             self.cases_taken += 1
             self._decide(case, attendees)
         if spec.repeat_tickets:
-            self._take_listed(spec.capacity - min(len(stuck), spec.capacity), attendees)
+            self._take_listed(max(0, spec.capacity - len(stuck)), attendees)
 
     def _take_listed(self, room: int, attendees: list[str]) -> None:
         """Problems of the special-rectification list, as many as there is room for: a ticket
